@@ -1,0 +1,106 @@
+/*
+ * harness.h - what the tests share: a fresh PostgreSQL database per test
+ * program, a real `tradewind serve` process on a free port, a small HTTP
+ * client, and running the `tradewind` program as a user would.
+ *
+ * The databases live in the throwaway cluster that tools/test starts; it
+ * exports TW_TEST_PGHOST (the socket folder) and TW_TEST_PGUSER.
+ */
+#ifndef TW_TEST_HARNESS_H
+#define TW_TEST_HARNESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct tw_test_db {
+    char name[64];
+    char url[512]; /* libpq conninfo for the new database */
+} tw_test_db_t;
+
+/* Creates an empty database with a unique name; 0 on success.  Fails the
+ * test (cmocka) when TW_TEST_PGHOST is not set. */
+int tw_test_db_create(tw_test_db_t *db);
+void tw_test_db_drop(tw_test_db_t *db);
+
+/* Server options; zero fields take the defaults. */
+typedef struct tw_test_options {
+    const char *modules;    /* lines of [modules], e.g. "good = on\n" */
+    const char *extra;      /* more sections appended to the INI file */
+    unsigned session_ttl_s; /* [auth] session_ttl_s */
+    size_t body_limit;      /* [server] body_limit in bytes */
+    unsigned timeout_s;     /* [server] timeout_s */
+    const char *plugin_dir; /* default TW_TEST_PLUGIN_DIR */
+} tw_test_options_t;
+
+typedef struct tw_test_server {
+    pid_t pid;
+    unsigned port;
+    char dir[256];         /* temporary folder of this server */
+    char config_path[512]; /* the INI file written there */
+    char log_path[512];    /* the server's stderr */
+} tw_test_server_t;
+
+/* Writes an INI file for `db_url` and `opts` into a new temporary folder
+ * (auto_migrate on) without starting anything; 0 on success. */
+int tw_test_config_write(tw_test_server_t *srv, const char *db_url,
+                         const tw_test_options_t *opts);
+
+/* tw_test_config_write, then `tradewind serve`, waiting until /healthz
+ * answers (at most 20 s); 0 on success. */
+int tw_test_server_start(tw_test_server_t *srv, const char *db_url,
+                         const tw_test_options_t *opts);
+
+/* Stops the server with SIGTERM, waits for it and removes its folder. */
+void tw_test_server_stop(tw_test_server_t *srv);
+
+/* Runs `tradewind ARGS... --config CONFIG` (args NULL-terminated) with
+ * `input` on standard input (may be NULL).  Returns the exit status and
+ * sets *output (malloc'd, stdout and stderr together; may be NULL). */
+int tw_test_run(const char *config_path, const char *input, char **output,
+                ...) __attribute__((sentinel));
+
+typedef struct tw_test_response {
+    int status;        /* 0 when no answer came */
+    char *headers;     /* raw header block */
+    char *body;        /* NUL-terminated */
+    size_t body_len;
+    json_t *json;      /* parsed body, or NULL */
+} tw_test_response_t;
+
+/* Sends one request to 127.0.0.1:port and reads the whole answer.
+ * `token` adds "Authorization: Bearer ..."; `body` may be NULL.  Extra
+ * headers ("Name: value\r\n" lines) may be NULL.  0 on success. */
+int tw_test_http(unsigned port, const char *method, const char *path,
+                 const char *token, const char *extra_headers,
+                 const char *body, tw_test_response_t *res);
+void tw_test_response_free(tw_test_response_t *res);
+
+/* The value of header `name` in res (case-insensitive), malloc'd, or
+ * NULL. */
+char *tw_test_header(const tw_test_response_t *res, const char *name);
+
+/* Adds a user with `tradewind user add` (password on stdin); 0 on
+ * success.  `roles` is a comma-separated list. */
+int tw_test_add_user(const tw_test_server_t *srv, const char *login,
+                     const char *password, const char *branch,
+                     const char *roles);
+
+/* Logs in through POST /api/v1/sessions; returns the token (malloc'd) or
+ * NULL. */
+char *tw_test_login(const tw_test_server_t *srv, const char *login,
+                    const char *password);
+
+/* A private PostgreSQL cluster for tests that stop the database. */
+typedef struct tw_test_cluster {
+    char dir[256];
+    char url[512]; /* conninfo of its "postgres" database */
+} tw_test_cluster_t;
+
+/* tools/pg start in a new temporary folder; 0 on success. */
+int tw_test_cluster_start(tw_test_cluster_t *cluster);
+int tw_test_cluster_stop(tw_test_cluster_t *cluster);    /* keeps data */
+int tw_test_cluster_restart(tw_test_cluster_t *cluster); /* after stop */
+void tw_test_cluster_destroy(tw_test_cluster_t *cluster);
+
+#endif
