@@ -14,6 +14,15 @@
 /* 1: the branch tree with headquarters, users, sessions and the audit
  * trail, and the function branch isolation policies call. */
 static const char tw_core_schema_identity[] =
+    /* tools/pg creates the request role; an external database may lack
+     * it, and creating it needs CREATEROLE, so only when missing. */
+    "DO $$ BEGIN"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_roles"
+    "                 WHERE rolname = 'tradewind_app') THEN"
+    "    CREATE ROLE tradewind_app NOLOGIN;"
+    "  END IF;"
+    "END $$;"
+
     "CREATE TABLE branches ("
     "    id bigserial PRIMARY KEY,"
     "    code text NOT NULL UNIQUE"
@@ -67,6 +76,10 @@ static const char tw_core_schema_identity[] =
     "    request_id text"
     ");"
     "CREATE INDEX audit_branch_id ON audit (branch_id, id);"
+    /* A request without a user sees no branch, yet its state change
+     * must still be audited: such rows (user_id NULL) may be added. */
+    "CREATE POLICY tw_audit_anonymous ON audit FOR INSERT"
+    "    TO tradewind_app WITH CHECK (user_id IS NULL);"
 
     /* The branch ids a request may see, set per transaction by the core
      * (tw.branches, comma-separated); none when unset. */

@@ -29,7 +29,7 @@
 #define TW_PAGE_MAX 200
 #define TW_SESSION_TTL_DEFAULT 28800
 
-/* [auth] session_ttl_s, the ctx of POST /api/v1/sessions. */
+/* [auth] session_ttl_s, read once by tw_identity_register(). */
 static unsigned tw_identity_session_ttl_s = TW_SESSION_TTL_DEFAULT;
 
 /* {======================================================================
@@ -156,38 +156,46 @@ tw_identity_reply_refusal(tw_req_t *req, tw_rc_t rc, const char *err)
 }
 
 
-/* Opens the session and writes the login audit row for the user. */
-static tw_rc_t
-tw_identity_open_session(tw_req_t *req, const tw_user_t *actor,
-                         char token[TW_TOKEN_SIZE], char *expires_at,
-                         size_t expires_size)
+/* Opens a session for the user whose password was just checked, writes
+ * the login audit row in the user's name and replies with the token. */
+static void
+tw_identity_open_session(tw_req_t *req, const tw_user_t *actor)
 {
     tw_db_t *db = tw_req_db(req);
+    char token[TW_TOKEN_SIZE];
+    char expires_at[64];
     char id_text[24];
     tw_rc_t rc = tw_session_open(db, actor->id, tw_identity_session_ttl_s,
-                                 token, expires_at, expires_size);
+                                 token, expires_at, sizeof expires_at);
 
-    if (rc != TW_OK) {
-        return rc;
-    }
     snprintf(id_text, sizeof id_text, "%" PRId64, actor->id);
-    rc = tw_audit_write(db, actor, tw_req_id(req), "login", "session",
-                        id_text);
+    if (rc == TW_OK) {
+        rc = tw_audit_write(db, actor, tw_req_id(req), "login", "session",
+                            id_text);
+    }
+    if (rc != TW_OK) {
+        tw_reply_rc(req, rc);
+        return;
+    }
 
-    /* The request has no user yet, so tw_audit() cannot name this one;
-     * the row is written here and the dispatcher told it exists. */
-    req->audited = rc == TW_OK;
-    return rc;
+    /* The request has no user yet, so tw_audit() could not name this
+     * one: the row is written above and the dispatcher told of it. */
+    req->audited = true;
+    tw_reply_json(req, 201, json_pack("{s:s,s:s}", "token", token,
+                                      "expires_at", expires_at));
+    sodium_memzero(token, sizeof token);
 }
 
 
-/* POST /api/v1/sessions {"login","password"}. */
+/* POST /api/v1/sessions {"login","password"}.  An unknown login and a
+ * wrong password get the same answer after the same work. */
 static void
 tw_identity_login(tw_req_t *req, void *ctx)
 {
     const char *login = tw_identity_field(req, "login");
-    const char *password = login ? tw_identity_field(req, "password") : NULL;
-    tw_user_t actor = {0};
+    const char *password = login != NULL ? tw_identity_field(req, "password")
+                                         : NULL;
+    tw_user_t actor = {.login = login};
 
     (void) ctx;
     if (password == NULL) {
@@ -200,24 +208,11 @@ tw_identity_login(tw_req_t *req, void *ctx)
     if (rc == TW_ERR_NOT_FOUND) {
         tw_reply_error(req, 401, "invalid_credentials", NULL,
                        "the login or the password is wrong");
-        return;
-    }
-
-    char token[TW_TOKEN_SIZE];
-    char expires_at[64];
-
-    actor.login = login;
-    if (rc == TW_OK) {
-        rc = tw_identity_open_session(req, &actor, token, expires_at,
-                                      sizeof expires_at);
-    }
-    if (rc != TW_OK) {
+    } else if (rc != TW_OK) {
         tw_reply_rc(req, rc);
-        return;
+    } else {
+        tw_identity_open_session(req, &actor);
     }
-    tw_reply_json(req, 201, json_pack("{s:s,s:s}", "token", token,
-                                      "expires_at", expires_at));
-    sodium_memzero(token, sizeof token);
 }
 
 
@@ -285,8 +280,9 @@ static void
 tw_identity_branch_add(tw_req_t *req, void *ctx)
 {
     const char *code = tw_identity_field(req, "code");
-    const char *name = code ? tw_identity_field(req, "name") : NULL;
-    const char *parent = name ? tw_identity_field(req, "parent") : NULL;
+    const char *name = code != NULL ? tw_identity_field(req, "name") : NULL;
+    const char *parent = name != NULL ? tw_identity_field(req, "parent")
+                                      : NULL;
     tw_db_t *db = tw_req_db(req);
     char err[256];
     int64_t id = 0;
@@ -420,8 +416,12 @@ tw_identity_user_add(tw_req_t *req, void *ctx)
 
     (void) ctx;
     spec.login = tw_identity_field(req, "login");
-    spec.password = spec.login ? tw_identity_field(req, "password") : NULL;
-    spec.branch = spec.password ? tw_identity_field(req, "branch") : NULL;
+    if (spec.login != NULL) {
+        spec.password = tw_identity_field(req, "password");
+    }
+    if (spec.password != NULL) {
+        spec.branch = tw_identity_field(req, "branch");
+    }
     if (spec.branch == NULL ||
         !tw_identity_roles(req, &roles, &spec.role_count)) {
         return;

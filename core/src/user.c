@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "branch.h"
 #include "identity.h"
 #include "identity_internal.h"
 #include "password.h"

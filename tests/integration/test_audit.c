@@ -339,6 +339,25 @@ tw_audit_pages_and_filters(void **state)
 }
 
 
+/* A public POST without a token still leaves a row, with no user. */
+static void
+tw_audit_anonymous_change_is_audited(void **state)
+{
+    tw_audit_test_t *t = *state;
+
+    json_decref(tw_audit_call(t, "POST", "/api/v1/good/pings", NULL,
+                              "audit-anonymous", "{}", 201));
+
+    json_t *rows = tw_audit_rows(t, t->root);
+    json_t *row = tw_audit_find(rows, "request_id", "audit-anonymous");
+
+    tw_audit_expect_field(row, "action", "POST");
+    tw_audit_expect_field(row, "entity", "/api/v1/good/pings");
+    assert_true(json_is_null(json_object_get(row, "login")));
+    json_decref(rows);
+}
+
+
 static void
 tw_audit_stop(void **state)
 {
@@ -357,6 +376,7 @@ main(void)
         cmocka_unit_test(tw_audit_refusals_leave_nothing),
         cmocka_unit_test(tw_audit_branch_sees_subtree_rows),
         cmocka_unit_test(tw_audit_pages_and_filters),
+        cmocka_unit_test(tw_audit_anonymous_change_is_audited),
         cmocka_unit_test(tw_audit_stop),
     };
 

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,16 +283,17 @@ tw_auth_query(const tw_auth_t *auth, const char *sql, const char *param)
     PGconn *conn = PQconnectdb(auth->db.url);
     PGresult *res = PQexecParams(conn, sql, param != NULL ? 1 : 0, NULL,
                                  &param, NULL, NULL, 0);
+    bool one_row = PQresultStatus(res) == PGRES_TUPLES_OK &&
+                   PQntuples(res) == 1;
+    char *value = one_row ? strdup(PQgetvalue(res, 0, 0)) : NULL;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    /* Released before asserting: a failed assertion jumps away. */
+    if (!one_row) {
         print_error("%s: %s\n", sql, PQerrorMessage(conn));
     }
-    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
-
-    char *value = strdup(PQgetvalue(res, 0, 0));
-
     PQclear(res);
     PQfinish(conn);
+    assert_non_null(value);
     return value;
 }
 

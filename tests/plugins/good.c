@@ -174,6 +174,16 @@ good_hello(tw_req_t *req, void *ctx)
 }
 
 
+/* A public state-changing route: its default audit row has no user. */
+static void
+good_ping(tw_req_t *req, void *ctx)
+{
+    (void) ctx;
+
+    tw_reply_json(req, 201, json_pack("{s:b}", "pong", 1));
+}
+
+
 static int
 good_count(tw_pool_t *pool, int argc, char **argv)
 {
@@ -240,6 +250,7 @@ good_register_routes(tw_host_t *host)
         {"GET", "/api/v1/notes/{id}", "good.notes.read", good_note_get},
         {"GET", "/api/v1/notes", "good.notes.read", good_note_list},
         {"GET", "/api/v1/good/hello", TW_PERM_PUBLIC, good_hello},
+        {"POST", "/api/v1/good/pings", TW_PERM_PUBLIC, good_ping},
     };
     tw_rc_t rc = TW_OK;
 
