@@ -490,7 +490,7 @@ static void
 tw_config_invalid(tw_config_parse_t *p, const tw_config_field_t *field,
                   const char *value)
 {
-    char expected[128];
+    char expected[256];
 
     tw_config_expectation(field, expected, sizeof expected);
     tw_config_fail(p, p->line, "invalid value '%s' for '%s' in [%s]: %s",

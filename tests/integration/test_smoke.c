@@ -6,10 +6,10 @@
  * One server for the group; it is stopped by the last test, so that an
  * unclean stop fails a test rather than the (uncounted) group teardown.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include <stdlib.h>
@@ -31,8 +31,7 @@ tw_smoke_setup(void **state)
     assert_non_null(smoke);
     *state = smoke;
     assert_int_equal(tw_test_db_create(&smoke->db), 0);
-    assert_int_equal(tw_test_server_start(&smoke->srv, smoke->db.url, NULL),
-                     0);
+    assert_int_equal(tw_test_server_start(&smoke->srv, smoke->db.url, NULL), 0);
     return 0;
 }
 
@@ -80,8 +79,8 @@ tw_smoke_version(void **state)
     char *output = NULL;
     int status;
 
-    status = tw_test_run(smoke->srv.config_path, NULL, &output, "version",
-                         NULL);
+    status =
+        tw_test_run(smoke->srv.config_path, NULL, &output, "version", NULL);
     assert_non_null(output);
     if (status != 0 || strstr(output, TW_VERSION) == NULL) {
         print_error("tradewind version (%d):\n%s", status, output);

@@ -74,10 +74,10 @@ tw_test_cluster_start(tw_test_cluster_t *cluster)
         return -1;
     }
 
-    if (tw_test_give_dir(cluster->dir) != 0
-        || tw_test_conninfo(cluster->url, sizeof(cluster->url), cluster->dir,
-                            "tradewind", "postgres") != 0
-        || tw_test_pg_tool("start", cluster->dir) != 0) {
+    if (tw_test_give_dir(cluster->dir) != 0 ||
+        tw_test_conninfo(cluster->url, sizeof(cluster->url), cluster->dir,
+                         "tradewind", "postgres") != 0 ||
+        tw_test_pg_tool("start", cluster->dir) != 0) {
         tw_test_remove_tree(cluster->dir);
         cluster->dir[0] = '\0';
         return -1;

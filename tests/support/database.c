@@ -129,7 +129,6 @@ tw_test_db_drop(tw_test_db_t *db)
     }
 
     /* FORCE: a server killed mid-test may leave connections behind. */
-    tw_test_db_admin("DROP DATABASE IF EXISTS ", db->name,
-                     " WITH (FORCE)");
+    tw_test_db_admin("DROP DATABASE IF EXISTS ", db->name, " WITH (FORCE)");
     db->name[0] = '\0';
 }

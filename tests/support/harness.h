@@ -10,6 +10,7 @@
 #define TW_TEST_HARNESS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -31,6 +32,7 @@ typedef struct tw_test_options {
     size_t body_limit;      /* [server] body_limit in bytes */
     unsigned timeout_s;     /* [server] timeout_s */
     const char *plugin_dir; /* default TW_TEST_PLUGIN_DIR */
+    bool manual_migrations; /* auto_migrate = off instead of on */
 } tw_test_options_t;
 
 typedef struct tw_test_server {
@@ -42,7 +44,8 @@ typedef struct tw_test_server {
 } tw_test_server_t;
 
 /* Writes an INI file for `db_url` and `opts` into a new temporary folder
- * (auto_migrate on) without starting anything; 0 on success. */
+ * (auto_migrate on unless opts->manual_migrations) without starting
+ * anything; 0 on success. */
 int tw_test_config_write(tw_test_server_t *srv, const char *db_url,
                          const tw_test_options_t *opts);
 

@@ -8,10 +8,10 @@
 #ifndef TW_TEST_HARNESS_INTERNAL_H
 #define TW_TEST_HARNESS_INTERNAL_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include <sys/types.h>
@@ -46,8 +46,8 @@ void tw_test_sleep_ms(unsigned ms);
 
 /* Writes the conninfo "host=... user=... dbname=..." (values quoted when
  * needed) into `buf`; -1 when it does not fit. */
-int tw_test_conninfo(char *buf, size_t size, const char *host,
-                     const char *user, const char *dbname);
+int tw_test_conninfo(char *buf, size_t size, const char *host, const char *user,
+                     const char *dbname);
 
 /* Runs argv[0] (a path) with `input` (may be NULL) on standard input and
  * collects standard output and error into *output (malloc'd; output may

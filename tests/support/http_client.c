@@ -146,8 +146,8 @@ tw_test_http_unchunk(const char *p, size_t n, tw_test_buf_t *out)
         if (size == 0) {
             return 0;
         }
-        if (head + size + 2 > n
-            || tw_test_buf_append(out, p + head, size) != 0) {
+        if (head + size + 2 > n ||
+            tw_test_buf_append(out, p + head, size) != 0) {
             return -1;
         }
 
@@ -189,8 +189,7 @@ tw_test_http_parse(const tw_test_buf_t *raw, tw_test_response_t *res)
     const char *end = memmem(raw->data, raw->len, "\r\n\r\n", 4);
     const char *first_eol = memmem(raw->data, raw->len, "\r\n", 2);
 
-    if (end == NULL
-        || sscanf(raw->data, "HTTP/1.%*d %d", &res->status) != 1) {
+    if (end == NULL || sscanf(raw->data, "HTTP/1.%*d %d", &res->status) != 1) {
         print_error("http: malformed answer: %.200s\n", raw->data);
         return -1;
     }
@@ -202,14 +201,13 @@ tw_test_http_parse(const tw_test_buf_t *raw, tw_test_response_t *res)
     }
 
     end += 4;
-    if (tw_test_http_body(res, end, raw->len - (size_t)(end - raw->data))
-        != 0) {
+    if (tw_test_http_body(res, end, raw->len - (size_t)(end - raw->data)) !=
+        0) {
         return -1;
     }
 
     if (res->body_len > 0) {
-        res->json = json_loadb(res->body, res->body_len, JSON_DECODE_ANY,
-                               NULL);
+        res->json = json_loadb(res->body, res->body_len, JSON_DECODE_ANY, NULL);
     }
     return 0;
 }

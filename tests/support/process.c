@@ -30,8 +30,8 @@
 static _Noreturn void
 tw_test_exec_child(char *const argv[], int in_fd, int out_fd)
 {
-    if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0
-        || dup2(out_fd, STDERR_FILENO) < 0) {
+    if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        dup2(out_fd, STDERR_FILENO) < 0) {
         _exit(127);
     }
 

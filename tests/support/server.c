@@ -52,8 +52,8 @@ tw_test_free_port(void)
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0
-        && getsockname(fd, (struct sockaddr *)&addr, &len) == 0) {
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&addr, &len) == 0) {
         port = ntohs(addr.sin_port);
     } else {
         print_error("cannot find a free port: %s\n", strerror(errno));
@@ -86,7 +86,8 @@ tw_test_config_text(tw_test_buf_t *ini, unsigned port, const char *db_url,
     if (db_url != NULL) {
         rc |= tw_test_buf_printf(ini, "url = %s\n", db_url);
     }
-    rc |= tw_test_buf_printf(ini, "pool_size = 8\nauto_migrate = on\n");
+    rc |= tw_test_buf_printf(ini, "pool_size = 8\nauto_migrate = %s\n",
+                             opts->manual_migrations ? "off" : "on");
 
     if (opts->session_ttl_s != 0) {
         rc |= tw_test_buf_printf(ini, "\n[auth]\nsession_ttl_s = %u\n",
@@ -133,15 +134,14 @@ tw_test_config_write(tw_test_server_t *srv, const char *db_url,
     unsetenv("TRADEWIND_DATABASE_URL");
 
     srv->port = tw_test_free_port();
-    if (srv->port == 0
-        || tw_test_make_dir(srv->dir, sizeof(srv->dir), "tw-srv.") != 0) {
+    if (srv->port == 0 ||
+        tw_test_make_dir(srv->dir, sizeof(srv->dir), "tw-srv.") != 0) {
         return -1;
     }
 
     snprintf(srv->config_path, sizeof(srv->config_path), "%s/tradewind.ini",
              srv->dir);
-    snprintf(srv->log_path, sizeof(srv->log_path), "%s/server.log",
-             srv->dir);
+    snprintf(srv->log_path, sizeof(srv->log_path), "%s/server.log", srv->dir);
 
     rc = tw_test_config_text(&ini, srv->port, db_url, opts ? opts : &defaults);
     if (rc == 0) {
@@ -205,8 +205,8 @@ tw_test_server_start(tw_test_server_t *srv, const char *db_url,
                      const tw_test_options_t *opts)
 {
     static bool check_registered;
-    char *argv[] = {(char *)TW_TEST_BINARY, (char *)"serve",
-                    (char *)"--config", srv->config_path, NULL};
+    char *argv[] = {(char *)TW_TEST_BINARY, (char *)"serve", (char *)"--config",
+                    srv->config_path, NULL};
 
     if (!check_registered) {
         atexit(tw_test_exit_check);
@@ -277,8 +277,8 @@ tw_test_server_stop(tw_test_server_t *srv)
  * --config PATH`, splitting the comma-separated `roles` in place; -1 when
  * there are too many roles. */
 static int
-tw_test_user_argv(char **argv, const tw_test_server_t *srv,
-                  const char *login, const char *branch, char *roles)
+tw_test_user_argv(char **argv, const tw_test_server_t *srv, const char *login,
+                  const char *branch, char *roles)
 {
     char *role, *save = NULL;
     size_t n = 0, count = 0;
@@ -316,8 +316,8 @@ tw_test_add_user(const tw_test_server_t *srv, const char *login,
     char *list = strdup(roles), *input = NULL, *output = NULL;
     int status = -1;
 
-    if (list != NULL && asprintf(&input, "%s\n", password) >= 0
-        && tw_test_user_argv(argv, srv, login, branch, list) == 0) {
+    if (list != NULL && asprintf(&input, "%s\n", password) >= 0 &&
+        tw_test_user_argv(argv, srv, login, branch, list) == 0) {
         status = tw_test_spawn_wait(argv, input, &output);
     }
 
@@ -337,8 +337,7 @@ char *
 tw_test_login(const tw_test_server_t *srv, const char *login,
               const char *password)
 {
-    json_t *req = json_pack("{s:s, s:s}", "login", login, "password",
-                            password);
+    json_t *req = json_pack("{s:s, s:s}", "login", login, "password", password);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     tw_test_response_t res;
     json_t *token;

@@ -125,8 +125,7 @@ tw_test_print_file(const char *title, const char *path)
     FILE *f = fopen(path, "r");
 
     if (f == NULL) {
-        print_error("%s: cannot open %s: %s\n", title, path,
-                    strerror(errno));
+        print_error("%s: cannot open %s: %s\n", title, path, strerror(errno));
         return;
     }
 
