@@ -51,10 +51,9 @@ tw_audit_write(tw_db_t *db, const tw_user_t *user, const char *request_id,
 
 
 /* Rows with id < before (0: from the newest), newest first, at most
- * `limit`, optionally only of one entity and one action. */
+ * `limit`, only of ?entity= and ?action= when given. */
 static json_t *
-tw_audit_list(tw_db_t *db, int64_t before, long limit, const char *entity,
-              const char *action)
+tw_audit_list(tw_req_t *req, int64_t before, long limit)
 {
     char before_text[24];
     char limit_text[24];
@@ -62,10 +61,11 @@ tw_audit_list(tw_db_t *db, int64_t before, long limit, const char *entity,
     snprintf(before_text, sizeof before_text, "%" PRId64, before);
     snprintf(limit_text, sizeof limit_text, "%ld", limit);
 
-    const char *params[] = {before != 0 ? before_text : NULL, entity, action,
-                            limit_text};
+    const char *params[] = {before != 0 ? before_text : NULL,
+                            tw_req_query(req, "entity"),
+                            tw_req_query(req, "action"), limit_text};
 
-    return tw_identity_query_json(db,
+    return tw_identity_query_json(tw_req_db(req),
         "SELECT coalesce(json_agg(t ORDER BY t.id DESC), '[]') FROM ("
         "  SELECT id, " TW_SQL_RFC3339("at") " AS at, login, branch_id,"
         "         action, entity, entity_id, request_id"
@@ -80,21 +80,6 @@ tw_audit_list(tw_db_t *db, int64_t before, long limit, const char *entity,
 void
 tw_audit_list_route(tw_req_t *req, void *ctx)
 {
-    long limit = 0;
-    int64_t after = 0;
-
     (void) ctx;
-    if (!tw_identity_page_args(req, &limit, &after)) {
-        return;
-    }
-
-    json_t *items = tw_audit_list(tw_req_db(req), after, limit + 1,
-                                  tw_req_query(req, "entity"),
-                                  tw_req_query(req, "action"));
-
-    if (items == NULL) {
-        tw_reply_db_error(req);
-        return;
-    }
-    tw_identity_reply_page(req, items, limit);
+    tw_identity_reply_list(req, tw_audit_list);
 }

@@ -6,11 +6,11 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "branch.h"
 #include "identity_internal.h"
+#include "name.h"
 #include "tradewind/auth.h"
 
 /* The longest branch name accepted, in bytes of UTF-8. */
@@ -33,19 +33,8 @@
 bool
 tw_branch_code_valid(const char *code)
 {
-    size_t len = strlen(code);
-
-    if (len == 0 || len > 32 || code[0] < 'A' || code[0] > 'Z') {
-        return false;
-    }
-    for (size_t i = 1; i < len; i++) {
-        char c = code[i];
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-            return false;
-        }
-    }
-    return true;
+    return tw_name_valid(code, strlen(code), 32, TW_NAME_UPPER,
+                         TW_NAME_UPPER TW_NAME_DIGITS "_");
 }
 
 
@@ -53,20 +42,9 @@ tw_rc_t
 tw_branch_lookup(tw_db_t *db, const char *code, int64_t *id)
 {
     const char *params[] = {code};
-    PGresult *res = tw_db_exec(db,
-        "SELECT id FROM core.branches WHERE code = $1", 1, params);
 
-    if (res == NULL) {
-        return tw_db_rc(db);
-    }
-
-    tw_rc_t rc = PQntuples(res) == 1 ? TW_OK : TW_ERR_NOT_FOUND;
-
-    if (rc == TW_OK) {
-        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    }
-    PQclear(res);
-    return rc;
+    return tw_identity_query_id(db,
+        "SELECT id FROM core.branches WHERE code = $1", 1, params, id, NULL);
 }
 
 
@@ -80,22 +58,10 @@ tw_branch_find_parent(tw_db_t *db, const char *parent, int64_t scope,
     snprintf(scope_text, sizeof scope_text, "%" PRId64, scope);
 
     const char *params[] = {parent, scope != 0 ? scope_text : NULL};
-    PGresult *res = tw_db_exec(db,
+
+    return tw_identity_query_id(db,
         "SELECT p.id, coalesce(" TW_BRANCH_IN_SCOPE("p", "$2") ", false)"
-        " FROM core.branches p WHERE p.code = $1", 2, params);
-
-    if (res == NULL) {
-        return tw_db_rc(db);
-    }
-
-    tw_rc_t rc = PQntuples(res) == 1 ? TW_OK : TW_ERR_NOT_FOUND;
-
-    if (rc == TW_OK) {
-        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        *in_scope = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-    }
-    PQclear(res);
-    return rc;
+        " FROM core.branches p WHERE p.code = $1", 2, params, id, in_scope);
 }
 
 
@@ -109,25 +75,14 @@ tw_branch_insert(tw_db_t *db, const char *code, const char *name,
     snprintf(parent_text, sizeof parent_text, "%" PRId64, parent_id);
 
     const char *params[] = {code, name, parent_text};
-    PGresult *res = tw_db_exec(db,
+
+    return tw_identity_query_id(db,
         "INSERT INTO core.branches (id, code, name, parent_id, path)"
         " SELECT n.id, $1, $2, p.id, p.path || n.id::text || '/'"
         " FROM core.branches p,"
         "      (SELECT nextval('core.branches_id_seq') AS id) n"
         " WHERE p.id = $3"
-        " RETURNING id", 3, params);
-
-    if (res == NULL) {
-        return tw_db_rc(db);
-    }
-
-    tw_rc_t rc = PQntuples(res) == 1 ? TW_OK : TW_ERR_NOT_FOUND;
-
-    if (rc == TW_OK) {
-        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    }
-    PQclear(res);
-    return rc;
+        " RETURNING id", 3, params, id, NULL);
 }
 
 
@@ -172,39 +127,16 @@ tw_branch_create(tw_db_t *db, const char *code, const char *name,
 json_t *
 tw_branch_get(tw_db_t *db, int64_t id)
 {
-    char id_text[24];
-
-    snprintf(id_text, sizeof id_text, "%" PRId64, id);
-
-    const char *params[] = {id_text};
-    json_t *rows = tw_identity_query_json(db,
-        "SELECT coalesce(json_agg(t), '[]') FROM (" TW_BRANCH_SELECT
-        " WHERE b.id = $1) t", 1, params);
-    json_t *branch = json_incref(json_array_get(rows, 0));
-
-    json_decref(rows);
-    return branch;
+    return tw_identity_query_one(db,
+        TW_SQL_JSON_ARRAY(TW_BRANCH_SELECT " WHERE b.id = $1"), id);
 }
 
 
 json_t *
 tw_branch_list(tw_db_t *db, int64_t scope, int64_t after, long limit)
 {
-    char scope_text[24];
-    char after_text[24];
-    char limit_text[24];
-
-    snprintf(scope_text, sizeof scope_text, "%" PRId64, scope);
-    snprintf(after_text, sizeof after_text, "%" PRId64, after);
-    snprintf(limit_text, sizeof limit_text, "%ld", limit);
-
-    /* LIMIT NULL is LIMIT ALL. */
-    const char *params[] = {scope != 0 ? scope_text : NULL, after_text,
-                            limit > 0 ? limit_text : NULL};
-
-    return tw_identity_query_json(db,
-        "SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM ("
-        TW_BRANCH_SELECT
-        " WHERE " TW_BRANCH_IN_SCOPE("b", "$1")
-        " AND b.id > $2 ORDER BY b.id LIMIT $3) t", 3, params);
+    return tw_identity_query_page(db,
+        TW_SQL_JSON_ARRAY(TW_BRANCH_SELECT
+                          " WHERE b.id > $1 AND " TW_BRANCH_IN_SCOPE("b", "$3")
+                          " ORDER BY b.id LIMIT $2"), 3, after, limit, scope);
 }

@@ -27,6 +27,7 @@
 
 #include "array.h"
 #include "config.h"
+#include "name.h"
 #include "tradewind/log.h"
 
 /* Longest line inih takes whole: its buffer less "\r\n" and the NUL. */
@@ -199,18 +200,8 @@ tw_config_is_core_section(const char *name)
 static bool
 tw_config_is_module_name(const char *name)
 {
-    size_t len = strlen(name);
-
-    if (len == 0 || len > 63 || name[0] < 'a' || name[0] > 'z') {
-        return false;
-    }
-    for (size_t i = 1; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-            return false;
-        }
-    }
-    return true;
+    return tw_name_valid(name, strlen(name), 63, TW_NAME_LOWER,
+                         TW_NAME_LOWER TW_NAME_DIGITS "_");
 }
 
 

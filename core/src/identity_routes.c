@@ -33,30 +33,8 @@
 static unsigned tw_identity_session_ttl_s = TW_SESSION_TTL_DEFAULT;
 
 /* {======================================================================
- * Helpers shared with branch.c, user.c and audit.c
+ * List replies, shared with audit.c
  * ======================================================================*/
-
-
-json_t *
-tw_identity_query_json(tw_db_t *db, const char *sql, int n_params,
-                       const char *const *params)
-{
-    PGresult *res = tw_db_exec(db, sql, n_params, params);
-
-    if (res == NULL) {
-        return NULL;
-    }
-
-    json_error_t error;
-    json_t *value = json_loads(PQgetvalue(res, 0, 0), 0, &error);
-
-    if (value == NULL) {
-        tw_log_error("unparsable json from the database",
-                     "error=\"%s\"", error.text);
-    }
-    PQclear(res);
-    return value;
-}
 
 
 /* Parses query argument `name` as an integer in [min, max]; `fallback`
@@ -86,7 +64,9 @@ tw_identity_query_int(tw_req_t *req, const char *name, long long min,
 }
 
 
-bool
+/* Reads ?limit= and ?after= (0 when absent); replies 400 and returns
+ * false on a malformed value. */
+static bool
 tw_identity_page_args(tw_req_t *req, long *limit, int64_t *after)
 {
     long long l = 0;
@@ -103,7 +83,8 @@ tw_identity_page_args(tw_req_t *req, long *limit, int64_t *after)
 }
 
 
-void
+/* Replies one page of `items` (stolen), fetched with limit + 1 rows. */
+static void
 tw_identity_reply_page(tw_req_t *req, json_t *items, long limit)
 {
     json_t *next = json_null();
@@ -117,6 +98,26 @@ tw_identity_reply_page(tw_req_t *req, json_t *items, long limit)
     }
     tw_reply_json(req, 200, json_pack("{s:o,s:o}", "items", items, "next",
                                       next));
+}
+
+
+void
+tw_identity_reply_list(tw_req_t *req, tw_identity_page_fn fetch)
+{
+    long limit = 0;
+    int64_t after = 0;
+
+    if (!tw_identity_page_args(req, &limit, &after)) {
+        return;
+    }
+
+    json_t *items = fetch(req, after, limit + 1);
+
+    if (items == NULL) {
+        tw_reply_db_error(req);
+        return;
+    }
+    tw_identity_reply_page(req, items, limit);
 }
 
 /* }====================================================================== */
@@ -153,6 +154,36 @@ tw_identity_reply_refusal(tw_req_t *req, tw_rc_t rc, const char *err)
     } else {
         tw_reply_error(req, 400, "invalid_input", NULL, "%s", err);
     }
+}
+
+
+/* Reads back row `id` of a table; NULL when absent or on a failure. */
+typedef json_t *(*tw_identity_get_fn)(tw_db_t *db, int64_t id);
+
+
+/* Finishes a POST that created `entity` `key`, row `id`, with `rc`:
+ * writes its audit row and replies 201 with the row read back by `get`,
+ * or the refusal (err: the create's own reason, if any). */
+static void
+tw_identity_reply_created(tw_req_t *req, tw_rc_t rc, const char *err,
+                          const char *entity, const char *key,
+                          tw_identity_get_fn get, int64_t id)
+{
+    if (rc == TW_OK) {
+        rc = tw_audit(req, "create", entity, key);
+    }
+    if (rc != TW_OK) {
+        tw_identity_reply_refusal(req, rc, err);
+        return;
+    }
+
+    json_t *created = get(tw_req_db(req), id);
+
+    if (created == NULL) {
+        tw_reply_db_error(req);
+        return;
+    }
+    tw_reply_json(req, 201, created);
 }
 
 
@@ -283,7 +314,6 @@ tw_identity_branch_add(tw_req_t *req, void *ctx)
     const char *name = code != NULL ? tw_identity_field(req, "name") : NULL;
     const char *parent = name != NULL ? tw_identity_field(req, "parent")
                                       : NULL;
-    tw_db_t *db = tw_req_db(req);
     char err[256];
     int64_t id = 0;
 
@@ -292,49 +322,30 @@ tw_identity_branch_add(tw_req_t *req, void *ctx)
         return;
     }
 
-    tw_rc_t rc = tw_branch_create(db, code, name, parent,
+    tw_rc_t rc = tw_branch_create(tw_req_db(req), code, name, parent,
                                   tw_req_user(req)->branch_id, &id, err,
                                   sizeof err);
 
-    if (rc == TW_OK) {
-        rc = tw_audit(req, "create", "branch", code);
-    }
-    if (rc != TW_OK) {
-        tw_identity_reply_refusal(req, rc, err);
-        return;
-    }
-
-    json_t *branch = tw_branch_get(db, id);
-
-    if (branch == NULL) {
-        tw_reply_db_error(req);
-        return;
-    }
-    tw_reply_json(req, 201, branch);
+    tw_identity_reply_created(req, rc, err, "branch", code, tw_branch_get,
+                              id);
 }
 
 
-/* GET /api/v1/branches: the caller's subtree, by id. */
+/* The branches of the caller's subtree, by id. */
+static json_t *
+tw_identity_branch_page(tw_req_t *req, int64_t after, long limit)
+{
+    return tw_branch_list(tw_req_db(req), tw_req_user(req)->branch_id,
+                          after, limit);
+}
+
+
+/* GET /api/v1/branches. */
 static void
 tw_identity_branch_list(tw_req_t *req, void *ctx)
 {
-    long limit = 0;
-    int64_t after = 0;
-
     (void) ctx;
-    if (!tw_identity_page_args(req, &limit, &after)) {
-        return;
-    }
-
-    json_t *items = tw_branch_list(tw_req_db(req),
-                                   tw_req_user(req)->branch_id, after,
-                                   limit + 1);
-
-    if (items == NULL) {
-        tw_reply_db_error(req);
-        return;
-    }
-    tw_identity_reply_page(req, items, limit);
+    tw_identity_reply_list(req, tw_identity_branch_page);
 }
 
 
@@ -376,7 +387,6 @@ tw_identity_roles(tw_req_t *req, const char ***roles, size_t *count)
 static void
 tw_identity_user_create(tw_req_t *req, const tw_user_spec_t *spec)
 {
-    tw_db_t *db = tw_req_db(req);
     char hash[TW_PASSWORD_HASH_SIZE];
     char err[256] = "";
     int64_t id = 0;
@@ -386,23 +396,11 @@ tw_identity_user_create(tw_req_t *req, const tw_user_spec_t *spec)
         rc = tw_password_hash(spec->password, hash);
     }
     if (rc == TW_OK) {
-        rc = tw_user_create(db, spec, hash, &id, err, sizeof err);
+        rc = tw_user_create(tw_req_db(req), spec, hash, &id, err,
+                            sizeof err);
     }
-    if (rc == TW_OK) {
-        rc = tw_audit(req, "create", "user", spec->login);
-    }
-    if (rc != TW_OK) {
-        tw_identity_reply_refusal(req, rc, err);
-        return;
-    }
-
-    json_t *user = tw_user_get(db, id);
-
-    if (user == NULL) {
-        tw_reply_db_error(req);
-        return;
-    }
-    tw_reply_json(req, 201, user);
+    tw_identity_reply_created(req, rc, err, "user", spec->login,
+                              tw_user_get, id);
 }
 
 
@@ -432,25 +430,20 @@ tw_identity_user_add(tw_req_t *req, void *ctx)
 }
 
 
-/* GET /api/v1/users: the users of the caller's subtree, by id. */
+/* The users of the caller's subtree (row-level security), by id. */
+static json_t *
+tw_identity_user_page(tw_req_t *req, int64_t after, long limit)
+{
+    return tw_user_list(tw_req_db(req), after, limit);
+}
+
+
+/* GET /api/v1/users. */
 static void
 tw_identity_user_list(tw_req_t *req, void *ctx)
 {
-    long limit = 0;
-    int64_t after = 0;
-
     (void) ctx;
-    if (!tw_identity_page_args(req, &limit, &after)) {
-        return;
-    }
-
-    json_t *items = tw_user_list(tw_req_db(req), after, limit + 1);
-
-    if (items == NULL) {
-        tw_reply_db_error(req);
-        return;
-    }
-    tw_identity_reply_page(req, items, limit);
+    tw_identity_reply_list(req, tw_identity_user_page);
 }
 
 

@@ -11,10 +11,12 @@
  * tw_registry_clear() frees everything, including permissions and
  * services (permissions.c, host.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
+#include "name.h"
 #include "registry_private.h"
 #include "tradewind/log.h"
 
@@ -67,16 +69,8 @@ tw_registry_is_method(const char *method)
 static bool
 tw_registry_is_param_name(const char *name, size_t len)
 {
-    if (len == 0 || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) {
-        return false;
-    }
-    for (size_t i = 1; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-            return false;
-        }
-    }
-    return true;
+    return tw_name_valid(name, len, SIZE_MAX, TW_NAME_LOWER "_",
+                         TW_NAME_LOWER TW_NAME_DIGITS "_");
 }
 
 
@@ -333,16 +327,9 @@ tw_registry_migration(size_t i)
 static bool
 tw_registry_is_command_name(const char *name)
 {
-    if (name == NULL || name[0] < 'a' || name[0] > 'z') {
-        return false;
-    }
-    for (const char *c = name + 1; *c != '\0'; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '-')) {
-            return false;
-        }
-    }
-    return true;
+    return name != NULL &&
+           tw_name_valid(name, strlen(name), SIZE_MAX, TW_NAME_LOWER,
+                         TW_NAME_LOWER TW_NAME_DIGITS "-");
 }
 
 

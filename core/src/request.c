@@ -243,36 +243,45 @@ tw_reply_internal(tw_req_t *req, tw_rc_t rc)
 }
 
 
+/* How tw_reply_rc() answers a failure that is not an internal one. */
+typedef struct tw_reply_answer {
+    tw_rc_t rc;
+    int status;
+    const char *code;
+    const char *message;
+} tw_reply_answer_t;
+
+static const tw_reply_answer_t tw_reply_answers[] = {
+    {TW_ERR_FORBIDDEN, 403, "forbidden_branch",
+     "the row belongs to a branch outside yours"},
+    {TW_ERR_CONFLICT, 409, "conflict",
+     "the change conflicts with existing data"},
+    {TW_ERR_INVALID, 400, "invalid_input", "the database refused the data"},
+    {TW_ERR_UNAVAILABLE, 503, "database_unavailable",
+     "the database is unavailable; try again later"},
+    {TW_ERR_RETRY, 409, "conflict",
+     "the request collided with concurrent changes; try again"},
+};
+
+
 void
 tw_reply_rc(tw_req_t *req, tw_rc_t rc)
 {
-    switch (rc) {
-    case TW_ERR_FORBIDDEN:
-        tw_reply_error(req, 403, "forbidden_branch", NULL,
-                       "the row belongs to a branch outside yours");
-        break;
-    case TW_ERR_CONFLICT:
-        tw_reply_error(req, 409, "conflict", NULL,
-                       "the change conflicts with existing data");
-        break;
-    case TW_ERR_INVALID:
-        tw_reply_error(req, 400, "invalid_input", NULL,
-                       "the database refused the data");
-        break;
-    case TW_ERR_UNAVAILABLE:
-        tw_reply_error(req, 503, "database_unavailable", NULL,
-                       "the database is unavailable; try again later");
-        break;
-    case TW_ERR_RETRY:
-        /* The dispatcher reruns; this answer stays only if it gives up. */
+    size_t n = sizeof(tw_reply_answers) / sizeof(tw_reply_answers[0]);
+
+    /* The dispatcher reruns; this answer stays only if it gives up. */
+    if (rc == TW_ERR_RETRY)
         req->retry = true;
-        tw_reply_error(req, 409, "conflict", NULL,
-                       "the request collided with concurrent changes; try again");
-        break;
-    default:
-        tw_reply_internal(req, rc);
-        break;
+
+    for (size_t i = 0; i < n; i++) {
+        const tw_reply_answer_t *a = &tw_reply_answers[i];
+
+        if (a->rc == rc) {
+            tw_reply_error(req, a->status, a->code, NULL, "%s", a->message);
+            return;
+        }
     }
+    tw_reply_internal(req, rc);
 }
 
 

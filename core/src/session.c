@@ -39,6 +39,20 @@ tw_session_hash_param(const char *token,
 }
 
 
+/* Runs `sql`, whose one parameter $1 is the hash of `token`. */
+static PGresult *
+tw_session_exec_token(tw_db_t *db, const char *sql, const char *token)
+{
+    char hash[TW_TOKEN_HASH_PARAM_SIZE];
+
+    tw_session_hash_param(token, hash);
+
+    const char *params[] = {hash};
+
+    return tw_db_exec(db, sql, 1, params);
+}
+
+
 tw_rc_t
 tw_session_check_password(tw_db_t *db, const char *login,
                           const char *password, int64_t *user_id,
@@ -130,13 +144,9 @@ tw_session_user_from(const PGresult *res)
 tw_rc_t
 tw_session_lookup(tw_db_t *db, const char *token, tw_user_t **user)
 {
-    char hash[TW_TOKEN_HASH_PARAM_SIZE];
-
     *user = NULL;
-    tw_session_hash_param(token, hash);
 
-    const char *params[] = {hash};
-    PGresult *res = tw_db_exec(db,
+    PGresult *res = tw_session_exec_token(db,
         "SELECT u.id, u.login, u.branch_id, r.role, b.code"
         " FROM core.sessions s"
         " JOIN core.users u ON u.id = s.user_id"
@@ -144,7 +154,7 @@ tw_session_lookup(tw_db_t *db, const char *token, tw_user_t **user)
         " LEFT JOIN core.user_roles r ON r.user_id = u.id"
         " WHERE s.token_hash = $1 AND s.revoked_at IS NULL"
         "   AND s.expires_at > now() AND u.active"
-        " ORDER BY r.role", 1, params);
+        " ORDER BY r.role", token);
 
     if (res == NULL) {
         return tw_db_rc(db);
@@ -164,15 +174,10 @@ tw_session_lookup(tw_db_t *db, const char *token, tw_user_t **user)
 tw_rc_t
 tw_session_revoke(tw_db_t *db, const char *token)
 {
-    char hash[TW_TOKEN_HASH_PARAM_SIZE];
-
-    tw_session_hash_param(token, hash);
-
-    const char *params[] = {hash};
-    PGresult *res = tw_db_exec(db,
+    PGresult *res = tw_session_exec_token(db,
         "UPDATE core.sessions SET revoked_at = now()"
         " WHERE token_hash = $1 AND revoked_at IS NULL"
-        "   AND expires_at > now()", 1, params);
+        "   AND expires_at > now()", token);
 
     if (res == NULL) {
         return tw_db_rc(db);

@@ -13,9 +13,14 @@
 
 #include "identity.h"
 #include "identity_internal.h"
+#include "name.h"
 #include "password.h"
 #include "registry.h"
 #include "user.h"
+
+/* What a login is made of, first character included. */
+#define TW_USER_LOGIN_CHARS \
+    TW_NAME_UPPER TW_NAME_LOWER TW_NAME_DIGITS "._@-"
 
 /* A user as JSON: the select list and joins shared by get and list.
  * Never the password hash. */
@@ -88,21 +93,8 @@ tw_user_free(tw_user_t *user)
 bool
 tw_user_login_valid(const char *login)
 {
-    size_t len = strlen(login);
-
-    if (len == 0 || len > 64) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = login[i];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || strchr("._@-", c) != NULL;
-
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
+    return tw_name_valid(login, strlen(login), 64, TW_USER_LOGIN_CHARS,
+                         TW_USER_LOGIN_CHARS);
 }
 
 
@@ -191,16 +183,13 @@ tw_user_insert(tw_db_t *db, const char *login, const char *password_hash,
     snprintf(branch_text, sizeof branch_text, "%" PRId64, branch_id);
 
     const char *params[] = {login, password_hash, branch_text};
-    PGresult *res = tw_db_exec(db,
+    tw_rc_t rc = tw_identity_query_id(db,
         "INSERT INTO core.users (login, password_hash, branch_id) "
-        "VALUES ($1, $2, $3) RETURNING id", 3, params);
+        "VALUES ($1, $2, $3) RETURNING id", 3, params, id, NULL);
 
-    if (res == NULL) {
-        return tw_db_rc(db);
+    if (rc != TW_OK) {
+        return rc;
     }
-    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-
     return tw_user_insert_roles(db, *id, roles, role_count);
 }
 
@@ -208,35 +197,16 @@ tw_user_insert(tw_db_t *db, const char *login, const char *password_hash,
 json_t *
 tw_user_get(tw_db_t *db, int64_t id)
 {
-    char id_text[24];
-
-    snprintf(id_text, sizeof id_text, "%" PRId64, id);
-
-    const char *params[] = {id_text};
-    json_t *rows = tw_identity_query_json(db,
-        "SELECT coalesce(json_agg(t), '[]') FROM (" TW_USER_SELECT
-        " WHERE u.id = $1) t", 1, params);
-    json_t *user = json_incref(json_array_get(rows, 0));
-
-    json_decref(rows);
-    return user;
+    return tw_identity_query_one(db,
+        TW_SQL_JSON_ARRAY(TW_USER_SELECT " WHERE u.id = $1"), id);
 }
 
 
 json_t *
 tw_user_list(tw_db_t *db, int64_t after, long limit)
 {
-    char after_text[24];
-    char limit_text[24];
-
-    snprintf(after_text, sizeof after_text, "%" PRId64, after);
-    snprintf(limit_text, sizeof limit_text, "%ld", limit);
-
-    /* LIMIT NULL is LIMIT ALL. */
-    const char *params[] = {after_text, limit > 0 ? limit_text : NULL};
-
-    return tw_identity_query_json(db,
-        "SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM ("
-        TW_USER_SELECT " WHERE u.id > $1 ORDER BY u.id LIMIT $2) t",
-        2, params);
+    return tw_identity_query_page(db,
+        TW_SQL_JSON_ARRAY(TW_USER_SELECT
+                          " WHERE u.id > $1 ORDER BY u.id LIMIT $2"),
+        2, after, limit, 0);
 }

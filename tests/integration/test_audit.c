@@ -32,44 +32,18 @@ typedef struct tw_audit_test {
 } tw_audit_test_t;
 
 
-/* Sends a request with X-Request-Id `request_id` (may be NULL), checks
- * its status and returns the JSON body (a new reference or NULL). */
+/* tw_test_call() with X-Request-Id `request_id` (may be NULL). */
 static json_t *
 tw_audit_call(const tw_audit_test_t *t, const char *method, const char *path,
               const char *token, const char *request_id, const char *body,
               int status)
 {
-    tw_test_response_t res;
     char header[128] = "";
 
     if (request_id != NULL) {
         snprintf(header, sizeof header, "X-Request-Id: %s\r\n", request_id);
     }
-    assert_int_equal(tw_test_http(t->srv.port, method, path, token, header,
-                                  body, &res), 0);
-    if (res.status != status) {
-        print_error("%s %s: %d %s\n", method, path, res.status, res.body);
-    }
-    assert_int_equal(res.status, status);
-
-    json_t *json = json_incref(res.json);
-
-    tw_test_response_free(&res);
-    return json;
-}
-
-
-static char *
-tw_audit_user(const tw_audit_test_t *t, const char *login,
-              const char *branch, const char *roles)
-{
-    char *token;
-
-    assert_int_equal(tw_test_add_user(&t->srv, login, TW_AUDIT_PASSWORD,
-                                      branch, roles), 0);
-    token = tw_test_login(&t->srv, login, TW_AUDIT_PASSWORD);
-    assert_non_null(token);
-    return token;
+    return tw_test_call(&t->srv, method, path, token, header, body, status);
 }
 
 
@@ -97,14 +71,17 @@ tw_audit_setup(void **state)
 
     assert_non_null(t);
     *state = t;
-    assert_int_equal(tw_test_db_create(&t->db), 0);
-    assert_int_equal(tw_test_server_start(&t->srv, t->db.url, &opts), 0);
+    tw_test_serve(&t->db, &t->srv, &opts);
     tw_audit_cli_branch(t, "A");
     tw_audit_cli_branch(t, "B");
-    t->root = tw_audit_user(t, "root", "HQ", "admin");
-    t->a_admin = tw_audit_user(t, "a_admin", "A", "admin");
-    t->a_clerk = tw_audit_user(t, "a_clerk", "A", "clerk");
-    t->b_clerk = tw_audit_user(t, "b_clerk", "B", "clerk");
+    t->root = tw_test_user(&t->srv, "root", TW_AUDIT_PASSWORD, "HQ",
+                           "admin");
+    t->a_admin = tw_test_user(&t->srv, "a_admin", TW_AUDIT_PASSWORD, "A",
+                              "admin");
+    t->a_clerk = tw_test_user(&t->srv, "a_clerk", TW_AUDIT_PASSWORD, "A",
+                              "clerk");
+    t->b_clerk = tw_test_user(&t->srv, "b_clerk", TW_AUDIT_PASSWORD, "B",
+                              "clerk");
     return 0;
 }
 
@@ -117,10 +94,7 @@ tw_audit_teardown(void **state)
     if (t == NULL) {
         return 0;
     }
-    if (t->srv.pid > 0) {
-        tw_test_server_stop(&t->srv);
-    }
-    tw_test_db_drop(&t->db);
+    tw_test_finish(&t->db, &t->srv);
     free(t->root);
     free(t->a_admin);
     free(t->a_clerk);
@@ -363,8 +337,7 @@ tw_audit_stop(void **state)
 {
     tw_audit_test_t *t = *state;
 
-    tw_test_server_stop(&t->srv);
-    assert_int_equal(t->srv.pid, 0);
+    tw_test_stop(&t->srv);
 }
 
 

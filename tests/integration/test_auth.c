@@ -14,9 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <libpq-fe.h>
 #include <sodium.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +38,7 @@ tw_auth_setup(void **state)
 
     assert_non_null(auth);
     *state = auth;
-    assert_int_equal(tw_test_db_create(&auth->db), 0);
-    assert_int_equal(tw_test_server_start(&auth->srv, auth->db.url, &opts),
-                     0);
+    tw_test_serve(&auth->db, &auth->srv, &opts);
     assert_int_equal(tw_test_add_user(&auth->srv, "root", TW_AUTH_PASSWORD,
                                       "HQ", "admin"), 0);
     assert_int_equal(tw_test_add_user(&auth->srv, "multi", TW_AUTH_PASSWORD,
@@ -59,51 +55,9 @@ tw_auth_teardown(void **state)
     if (auth == NULL) {
         return 0;
     }
-    if (auth->srv.pid > 0) {
-        tw_test_server_stop(&auth->srv);
-    }
-    tw_test_db_drop(&auth->db);
+    tw_test_finish(&auth->db, &auth->srv);
     free(auth);
     return 0;
-}
-
-
-/* Sends a request, checks its status and returns the JSON body (a new
- * reference, NULL when there is none). */
-static json_t *
-tw_auth_call(unsigned port, const char *method, const char *path,
-             const char *token, const char *body, int status)
-{
-    tw_test_response_t res;
-
-    assert_int_equal(tw_test_http(port, method, path, token, NULL, body,
-                                  &res), 0);
-    if (res.status != status) {
-        print_error("%s %s: %d %s\n", method, path, res.status, res.body);
-    }
-    assert_int_equal(res.status, status);
-
-    json_t *json = json_incref(res.json);
-
-    tw_test_response_free(&res);
-    return json;
-}
-
-
-/* The "error" object of a refusal with `status` and `code`. */
-static json_t *
-tw_auth_refusal(unsigned port, const char *method, const char *path,
-                const char *token, const char *body, int status,
-                const char *code)
-{
-    json_t *json = tw_auth_call(port, method, path, token, body, status);
-    json_t *error = json_incref(json_object_get(json, "error"));
-
-    assert_non_null(error);
-    assert_string_equal(json_string_value(json_object_get(error, "code")),
-                        code);
-    json_decref(json);
-    return error;
 }
 
 
@@ -121,9 +75,10 @@ static void
 tw_auth_login_issues_token(void **state)
 {
     tw_auth_t *auth = *state;
-    json_t *session = tw_auth_call(auth->srv.port, "POST", "/api/v1/sessions",
-                                   NULL, "{\"login\":\"root\",\"password\":\""
-                                   TW_AUTH_PASSWORD "\"}", 201);
+    json_t *session = tw_test_call(&auth->srv, "POST", "/api/v1/sessions",
+                                   NULL, NULL, "{\"login\":\"root\","
+                                   "\"password\":\"" TW_AUTH_PASSWORD "\"}",
+                                   201);
     const char *token = json_string_value(json_object_get(session, "token"));
     const char *expires = json_string_value(json_object_get(session,
                                                             "expires_at"));
@@ -134,7 +89,7 @@ tw_auth_login_issues_token(void **state)
     assert_int_equal(strlen(expires), 20); /* 2026-01-01T00:00:00Z */
     assert_int_equal(expires[19], 'Z');
 
-    json_t *me = tw_auth_call(auth->srv.port, "GET", "/api/v1/me", token,
+    json_t *me = tw_test_call(&auth->srv, "GET", "/api/v1/me", token, NULL,
                               NULL, 200);
 
     assert_string_equal(json_string_value(json_object_get(me, "login")),
@@ -148,11 +103,11 @@ static void
 tw_auth_bad_credentials_look_alike(void **state)
 {
     tw_auth_t *auth = *state;
-    unsigned port = auth->srv.port;
-    json_t *wrong = tw_auth_refusal(port, "POST", "/api/v1/sessions", NULL,
+    const tw_test_server_t *srv = &auth->srv;
+    json_t *wrong = tw_test_refusal(srv, "POST", "/api/v1/sessions", NULL,
         "{\"login\":\"root\",\"password\":\"not-the-password\"}", 401,
         "invalid_credentials");
-    json_t *unknown = tw_auth_refusal(port, "POST", "/api/v1/sessions", NULL,
+    json_t *unknown = tw_test_refusal(srv, "POST", "/api/v1/sessions", NULL,
         "{\"login\":\"nobody\",\"password\":\"not-the-password\"}", 401,
         "invalid_credentials");
 
@@ -168,15 +123,14 @@ static void
 tw_auth_login_needs_fields(void **state)
 {
     tw_auth_t *auth = *state;
-    unsigned port = auth->srv.port;
     static const char *const bodies[] = {
         "{}", "{\"login\":\"root\"}", "{\"password\":\"" TW_AUTH_PASSWORD "\"}",
         "{\"login\":5,\"password\":\"" TW_AUTH_PASSWORD "\"}", "[]",
     };
 
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-        json_decref(tw_auth_refusal(port, "POST", "/api/v1/sessions", NULL,
-                                    bodies[i], 400, "invalid_input"));
+        json_decref(tw_test_refusal(&auth->srv, "POST", "/api/v1/sessions",
+                                    NULL, bodies[i], 400, "invalid_input"));
     }
 }
 
@@ -186,7 +140,7 @@ tw_auth_me_describes_user(void **state)
 {
     tw_auth_t *auth = *state;
     char *token = tw_auth_login(&auth->srv, "multi");
-    json_t *me = tw_auth_call(auth->srv.port, "GET", "/api/v1/me", token,
+    json_t *me = tw_test_call(&auth->srv, "GET", "/api/v1/me", token, NULL,
                               NULL, 200);
     json_t *branch = json_object_get(me, "branch");
     json_t *roles = json_object_get(me, "roles");
@@ -212,17 +166,17 @@ static void
 tw_auth_token_required(void **state)
 {
     tw_auth_t *auth = *state;
-    unsigned port = auth->srv.port;
+    const tw_test_server_t *srv = &auth->srv;
     tw_test_response_t res;
 
-    json_decref(tw_auth_refusal(port, "GET", "/api/v1/me", NULL, NULL, 401,
+    json_decref(tw_test_refusal(srv, "GET", "/api/v1/me", NULL, NULL, 401,
                                 "unauthenticated"));
-    json_decref(tw_auth_refusal(port, "GET", "/api/v1/me",
+    json_decref(tw_test_refusal(srv, "GET", "/api/v1/me",
                                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                                 NULL, 401, "unauthenticated"));
 
     /* A credential of another scheme is no bearer token. */
-    assert_int_equal(tw_test_http(port, "GET", "/api/v1/me", NULL,
+    assert_int_equal(tw_test_http(srv->port, "GET", "/api/v1/me", NULL,
                                   "Authorization: Basic cm9vdDpyb290\r\n",
                                   NULL, &res), 0);
     assert_int_equal(res.status, 401);
@@ -234,20 +188,21 @@ static void
 tw_auth_revocation(void **state)
 {
     tw_auth_t *auth = *state;
-    unsigned port = auth->srv.port;
-    char *ended = tw_auth_login(&auth->srv, "root");
-    char *other = tw_auth_login(&auth->srv, "root");
-    json_t *none = tw_auth_call(port, "DELETE", "/api/v1/sessions/current",
-                                ended, NULL, 204);
+    const tw_test_server_t *srv = &auth->srv;
+    char *ended = tw_auth_login(srv, "root");
+    char *other = tw_auth_login(srv, "root");
+    json_t *none = tw_test_call(srv, "DELETE", "/api/v1/sessions/current",
+                                ended, NULL, NULL, 204);
 
     assert_null(none);
-    json_decref(tw_auth_refusal(port, "GET", "/api/v1/me", ended, NULL, 401,
+    json_decref(tw_test_refusal(srv, "GET", "/api/v1/me", ended, NULL, 401,
                                 "unauthenticated"));
-    json_decref(tw_auth_refusal(port, "DELETE", "/api/v1/sessions/current",
+    json_decref(tw_test_refusal(srv, "DELETE", "/api/v1/sessions/current",
                                 ended, NULL, 401, "unauthenticated"));
 
     /* Only that session ended. */
-    json_decref(tw_auth_call(port, "GET", "/api/v1/me", other, NULL, 200));
+    json_decref(tw_test_call(srv, "GET", "/api/v1/me", other, NULL, NULL,
+                             200));
     free(ended);
     free(other);
 }
@@ -264,49 +219,13 @@ tw_auth_expiry(void **state)
 
     char *token = tw_auth_login(&brief, "root");
 
-    json_decref(tw_auth_call(brief.port, "GET", "/api/v1/me", token, NULL,
+    json_decref(tw_test_call(&brief, "GET", "/api/v1/me", token, NULL, NULL,
                              200));
     sleep(3);
-    json_decref(tw_auth_refusal(brief.port, "GET", "/api/v1/me", token, NULL,
+    json_decref(tw_test_refusal(&brief, "GET", "/api/v1/me", token, NULL,
                                 401, "unauthenticated"));
     free(token);
-    tw_test_server_stop(&brief);
-    assert_int_equal(brief.pid, 0);
-}
-
-
-/* Runs `sql` with the one parameter `param` (may be NULL) on the test
- * database and returns the first value (malloc'd). */
-static char *
-tw_auth_query(const tw_auth_t *auth, const char *sql, const char *param)
-{
-    PGconn *conn = PQconnectdb(auth->db.url);
-    PGresult *res = PQexecParams(conn, sql, param != NULL ? 1 : 0, NULL,
-                                 &param, NULL, NULL, 0);
-    bool one_row = PQresultStatus(res) == PGRES_TUPLES_OK &&
-                   PQntuples(res) == 1;
-    char *value = one_row ? strdup(PQgetvalue(res, 0, 0)) : NULL;
-
-    /* Released before asserting: a failed assertion jumps away. */
-    if (!one_row) {
-        print_error("%s: %s\n", sql, PQerrorMessage(conn));
-    }
-    PQclear(res);
-    PQfinish(conn);
-    assert_non_null(value);
-    return value;
-}
-
-
-/* Asserts that `sql` with `param` answers `expected`. */
-static void
-tw_auth_expect(const tw_auth_t *auth, const char *sql, const char *param,
-               const char *expected)
-{
-    char *value = tw_auth_query(auth, sql, param);
-
-    assert_string_equal(value, expected);
-    free(value);
+    tw_test_stop(&brief);
 }
 
 
@@ -318,21 +237,23 @@ tw_auth_secrets_out_of_reach(void **state)
     unsigned char hash[crypto_generichash_BYTES];
     char hex[2 * sizeof hash + 1];
 
-    tw_auth_expect(auth, "SELECT has_column_privilege('tradewind_app',"
-                   " 'core.users', 'password_hash', 'SELECT')", NULL, "f");
-    tw_auth_expect(auth, "SELECT has_table_privilege('tradewind_app',"
-                   " 'core.sessions', 'SELECT, INSERT, UPDATE, DELETE')",
-                   NULL, "f");
+    tw_test_db_expect(&auth->db, "SELECT has_column_privilege("
+                      "'tradewind_app', 'core.users', 'password_hash',"
+                      " 'SELECT')", NULL, "f");
+    tw_test_db_expect(&auth->db, "SELECT has_table_privilege("
+                      "'tradewind_app', 'core.sessions',"
+                      " 'SELECT, INSERT, UPDATE, DELETE')", NULL, "f");
 
     /* The session is found by the BLAKE2b-256 of the token, never by the
      * token itself. */
     crypto_generichash(hash, sizeof hash, (const unsigned char *) token,
                        strlen(token), NULL, 0);
     sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-    tw_auth_expect(auth, "SELECT count(*) FROM core.sessions"
-                   " WHERE token_hash = decode($1, 'hex')", hex, "1");
-    tw_auth_expect(auth, "SELECT count(*) FROM core.sessions"
-                   " WHERE token_hash = convert_to($1, 'UTF8')", token, "0");
+    tw_test_db_expect(&auth->db, "SELECT count(*) FROM core.sessions"
+                      " WHERE token_hash = decode($1, 'hex')", hex, "1");
+    tw_test_db_expect(&auth->db, "SELECT count(*) FROM core.sessions"
+                      " WHERE token_hash = convert_to($1, 'UTF8')", token,
+                      "0");
     free(token);
 }
 
@@ -342,8 +263,7 @@ tw_auth_stop(void **state)
 {
     tw_auth_t *auth = *state;
 
-    tw_test_server_stop(&auth->srv);
-    assert_int_equal(auth->srv.pid, 0);
+    tw_test_stop(&auth->srv);
 }
 
 

@@ -14,9 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <libpq-fe.h>
 #include <sodium.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,41 +56,6 @@ tw_cli_check_run(int status, int expected, const char *args)
 }
 
 
-/* Runs `sql` with the one parameter `param` (may be NULL) on the test
- * database and returns the first value (malloc'd). */
-static char *
-tw_cli_query(const tw_cli_test_t *t, const char *sql, const char *param)
-{
-    PGconn *conn = PQconnectdb(t->db.url);
-    PGresult *res = PQexecParams(conn, sql, param != NULL ? 1 : 0, NULL,
-                                 &param, NULL, NULL, 0);
-    bool one_row = PQresultStatus(res) == PGRES_TUPLES_OK &&
-                   PQntuples(res) == 1;
-    char *value = one_row ? strdup(PQgetvalue(res, 0, 0)) : NULL;
-
-    /* Released before asserting: a failed assertion jumps away. */
-    if (!one_row) {
-        print_error("%s: %s\n", sql, PQerrorMessage(conn));
-    }
-    PQclear(res);
-    PQfinish(conn);
-    assert_non_null(value);
-    return value;
-}
-
-
-/* Asserts that `sql` with `param` answers `expected`. */
-static void
-tw_cli_db_expect(const tw_cli_test_t *t, const char *sql, const char *param,
-                 const char *expected)
-{
-    char *value = tw_cli_query(t, sql, param);
-
-    assert_string_equal(value, expected);
-    free(value);
-}
-
-
 static int
 tw_cli_setup(void **state)
 {
@@ -115,8 +78,7 @@ tw_cli_teardown(void **state)
     if (t == NULL) {
         return 0;
     }
-    tw_test_server_stop(&t->srv); /* removes its folder */
-    tw_test_db_drop(&t->db);
+    tw_test_finish(&t->db, &t->srv);
     free(t);
     return 0;
 }
@@ -154,23 +116,23 @@ tw_cli_demo_data_once(void **state)
     assert_non_null(strstr(output, "demo data: 61 branches, 61 users"));
     assert_non_null(strstr(output, "\"login\":\"admin\""));
     free(output);
-    tw_cli_db_expect(t, "SELECT count(*) FROM core.branches", NULL, "61");
-    tw_cli_db_expect(t, "SELECT b.path = p.path || b.id || '/'"
-                     " FROM core.branches b JOIN core.branches p"
-                     " ON p.id = b.parent_id WHERE b.code = $1", "GD_SZ",
-                     "t");
-    tw_cli_db_expect(t, "SELECT b.code || ':' || r.role FROM core.users u"
-                     " JOIN core.branches b ON b.id = u.branch_id"
-                     " JOIN core.user_roles r ON r.user_id = u.id"
-                     " WHERE u.login = $1", "gd_sz.admin", "GD_SZ:admin");
+    tw_test_db_expect(&t->db, "SELECT count(*) FROM core.branches", NULL, "61");
+    tw_test_db_expect(&t->db, "SELECT b.path = p.path || b.id || '/'"
+                      " FROM core.branches b JOIN core.branches p"
+                      " ON p.id = b.parent_id WHERE b.code = $1", "GD_SZ",
+                      "t");
+    tw_test_db_expect(&t->db, "SELECT b.code || ':' || r.role FROM core.users u"
+                      " JOIN core.branches b ON b.id = u.branch_id"
+                      " JOIN core.user_roles r ON r.user_id = u.id"
+                      " WHERE u.login = $1", "gd_sz.admin", "GD_SZ:admin");
 
     output = tw_cli_expect(t, NULL, 0, "demo-data");
     assert_non_null(strstr(output, "already loaded"));
     assert_non_null(strstr(output, "demo data: 61 branches, 61 users"));
     free(output);
-    tw_cli_db_expect(t, "SELECT count(*) FROM core.branches", NULL, "61");
-    tw_cli_db_expect(t, "SELECT count(*) FROM core.audit"
-                     " WHERE entity = $1", "demo_data", "1");
+    tw_test_db_expect(&t->db, "SELECT count(*) FROM core.branches", NULL, "61");
+    tw_test_db_expect(&t->db, "SELECT count(*) FROM core.audit"
+                      " WHERE entity = $1", "demo_data", "1");
 }
 
 
@@ -181,8 +143,9 @@ tw_cli_user_add_reads_stdin(void **state)
     char *output = tw_cli_expect(t, "carol-password\nignored\n", 0, "user",
                                  "add", "carol", "--branch", "BJ", "--role",
                                  "admin");
-    char *hash = tw_cli_query(t, "SELECT password_hash FROM core.users"
-                              " WHERE login = $1", "carol");
+    char *hash = tw_test_db_value(&t->db, "SELECT password_hash"
+                                  " FROM core.users WHERE login = $1",
+                                  "carol");
     static const char password[] = "carol-password";
 
     /* Only the first line, without its line end, is the password. */
@@ -198,9 +161,9 @@ tw_cli_user_add_reads_stdin(void **state)
     assert_non_null(strstr(output, "carol"));
     assert_null(strstr(output, "$argon2"));
     free(output);
-    tw_cli_db_expect(t, "SELECT login || ' ' || action || ' ' || entity"
-                     " FROM core.audit WHERE entity_id = $1", "carol",
-                     "cli create user");
+    tw_test_db_expect(&t->db, "SELECT login || ' ' || action || ' ' || entity"
+                      " FROM core.audit WHERE entity_id = $1", "carol",
+                      "cli create user");
 }
 
 
@@ -228,8 +191,8 @@ tw_cli_user_add_refusals(void **state)
                        "--role", "admin"));
     free(tw_cli_expect(t, pw, 1, "user", "add", "carol", "--branch", "BJ",
                        "--role", "admin"));
-    tw_cli_db_expect(t, "SELECT count(*) FROM core.users WHERE login = $1",
-                     "dave", "0");
+    tw_test_db_expect(&t->db, "SELECT count(*) FROM core.users"
+                      " WHERE login = $1", "dave", "0");
 }
 
 
@@ -240,14 +203,14 @@ tw_cli_branch_add_and_list(void **state)
 
     free(tw_cli_expect(t, NULL, 0, "branch", "add", "ZJ_LS", "--name",
                        "丽水分公司", "--parent", "ZJ"));
-    tw_cli_db_expect(t, "SELECT p.code || ' ' || b.name || ' '"
-                     " || (b.path = p.path || b.id || '/')"
-                     " FROM core.branches b JOIN core.branches p"
-                     " ON p.id = b.parent_id WHERE b.code = $1", "ZJ_LS",
-                     "ZJ 丽水分公司 true");
-    tw_cli_db_expect(t, "SELECT login FROM core.audit"
-                     " WHERE entity = 'branch' AND entity_id = $1", "ZJ_LS",
-                     "cli");
+    tw_test_db_expect(&t->db, "SELECT p.code || ' ' || b.name || ' '"
+                      " || (b.path = p.path || b.id || '/')"
+                      " FROM core.branches b JOIN core.branches p"
+                      " ON p.id = b.parent_id WHERE b.code = $1", "ZJ_LS",
+                      "ZJ 丽水分公司 true");
+    tw_test_db_expect(&t->db, "SELECT login FROM core.audit"
+                      " WHERE entity = 'branch' AND entity_id = $1", "ZJ_LS",
+                      "cli");
 
     char *output = tw_cli_expect(t, NULL, 0, "branch", "list");
 
@@ -264,7 +227,7 @@ tw_cli_branch_add_and_list(void **state)
     free(tw_cli_expect(t, NULL, 1, "branch", "add", "ZJ_LS", "--name", "x",
                        "--parent", "ZJ"));
     free(tw_cli_expect(t, NULL, 2, "branch", "list", "extra"));
-    tw_cli_db_expect(t, "SELECT count(*) FROM core.branches", NULL, "62");
+    tw_test_db_expect(&t->db, "SELECT count(*) FROM core.branches", NULL, "62");
 }
 
 

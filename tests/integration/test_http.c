@@ -42,16 +42,6 @@ typedef struct tw_http_ctx {
 } tw_http_ctx_t;
 
 
-static char *
-tw_http_user(const tw_test_server_t *srv, const char *login,
-             const char *roles)
-{
-    if (tw_test_add_user(srv, login, TW_TEST_PASSWORD, "HQ", roles) != 0)
-        return NULL;
-    return tw_test_login(srv, login, TW_TEST_PASSWORD);
-}
-
-
 static int
 tw_http_setup(void **state)
 {
@@ -64,15 +54,14 @@ tw_http_setup(void **state)
     opts.body_limit = TW_TEST_BODY_LIMIT;
     opts.timeout_s = TW_TEST_TIMEOUT_S;
 
-    assert_int_equal(tw_test_db_create(&ctx->db), 0);
-    assert_int_equal(tw_test_server_start(&ctx->srv, ctx->db.url, &opts), 0);
+    tw_test_serve(&ctx->db, &ctx->srv, &opts);
 
-    ctx->clerk = tw_http_user(&ctx->srv, "clerk1", "clerk");
-    ctx->viewer = tw_http_user(&ctx->srv, "viewer1", "viewer");
-    ctx->admin = tw_http_user(&ctx->srv, "admin1", "admin");
-    assert_non_null(ctx->clerk);
-    assert_non_null(ctx->viewer);
-    assert_non_null(ctx->admin);
+    ctx->clerk = tw_test_user(&ctx->srv, "clerk1", TW_TEST_PASSWORD, "HQ",
+                              "clerk");
+    ctx->viewer = tw_test_user(&ctx->srv, "viewer1", TW_TEST_PASSWORD, "HQ",
+                               "viewer");
+    ctx->admin = tw_test_user(&ctx->srv, "admin1", TW_TEST_PASSWORD, "HQ",
+                              "admin");
     return 0;
 }
 
@@ -85,10 +74,7 @@ tw_http_teardown(void **state)
     if (ctx == NULL)
         return 0;
 
-    /* Only when a test failed before the stop test ran. */
-    if (ctx->srv.pid > 0)
-        tw_test_server_stop(&ctx->srv);
-    tw_test_db_drop(&ctx->db);
+    tw_test_finish(&ctx->db, &ctx->srv);
     free(ctx->clerk);
     free(ctx->viewer);
     free(ctx->admin);
@@ -157,6 +143,19 @@ tw_http_assert_error(const tw_test_response_t *res, int status,
 }
 
 
+/* GET `path` with `token` (may be NULL): fails unless it answers 200
+ * with string field `key` equal to `want`.  The caller frees *res. */
+static void
+tw_http_get_ok(void **state, const char *path, const char *token,
+               const char *key, const char *want, tw_test_response_t *res)
+{
+    tw_http_call(state, "GET", path, token, NULL, NULL, res);
+    assert_int_equal(res->status, 200);
+    assert_string_equal(json_string_value(json_object_get(res->json, key)),
+                        want);
+}
+
+
 static const char *
 tw_http_message(const tw_test_response_t *res)
 {
@@ -170,10 +169,7 @@ test_healthz(void **state)
 {
     tw_test_response_t res;
 
-    tw_http_call(state, "GET", "/healthz", NULL, NULL, NULL, &res);
-    assert_int_equal(res.status, 200);
-    assert_string_equal(json_string_value(json_object_get(res.json,
-                                                          "status")), "ok");
+    tw_http_get_ok(state, "/healthz", NULL, "status", "ok", &res);
     tw_http_assert_generated_id(&res);
     tw_test_response_free(&res);
 }
@@ -184,11 +180,7 @@ test_readyz(void **state)
 {
     tw_test_response_t res;
 
-    tw_http_call(state, "GET", "/readyz", NULL, NULL, NULL, &res);
-    assert_int_equal(res.status, 200);
-    assert_string_equal(json_string_value(json_object_get(res.json,
-                                                          "status")),
-                        "ready");
+    tw_http_get_ok(state, "/readyz", NULL, "status", "ready", &res);
     tw_test_response_free(&res);
 }
 
@@ -427,12 +419,8 @@ test_public_route_ignores_bad_token(void **state)
 {
     tw_test_response_t res;
 
-    tw_http_call(state, "GET", "/api/v1/good/hello", "not-a-session", NULL,
-                 NULL, &res);
-    assert_int_equal(res.status, 200);
-    assert_string_equal(json_string_value(json_object_get(res.json,
-                                                          "greeting")),
-                        "hello");
+    tw_http_get_ok(state, "/api/v1/good/hello", "not-a-session", "greeting",
+                   "hello", &res);
     tw_test_response_free(&res);
 }
 
@@ -599,8 +587,7 @@ test_server_stops_cleanly(void **state)
 {
     tw_http_ctx_t *ctx = *state;
 
-    tw_test_server_stop(&ctx->srv);
-    assert_int_equal(ctx->srv.pid, 0);
+    tw_test_stop(&ctx->srv);
 }
 
 

@@ -35,43 +35,6 @@ typedef struct tw_iso {
 } tw_iso_t;
 
 
-/* Sends a request, checks its status and returns the JSON body (a new
- * reference, NULL when there is none). */
-static json_t *
-tw_iso_call(const tw_iso_t *iso, const char *method, const char *path,
-            const char *token, const char *body, int status)
-{
-    tw_test_response_t res;
-
-    assert_int_equal(tw_test_http(iso->srv.port, method, path, token, NULL,
-                                  body, &res), 0);
-    if (res.status != status) {
-        print_error("%s %s: %d %s\n", method, path, res.status, res.body);
-    }
-    assert_int_equal(res.status, status);
-
-    json_t *json = json_incref(res.json);
-
-    tw_test_response_free(&res);
-    return json;
-}
-
-
-/* Sends a request that must be refused with `status` and `code`. */
-static void
-tw_iso_refused(const tw_iso_t *iso, const char *method, const char *path,
-               const char *token, const char *body, int status,
-               const char *code)
-{
-    json_t *json = tw_iso_call(iso, method, path, token, body, status);
-    json_t *error = json_object_get(json, "error");
-
-    assert_string_equal(json_string_value(json_object_get(error, "code")),
-                        code);
-    json_decref(json);
-}
-
-
 static void
 tw_iso_add_branch(const tw_iso_t *iso, const char *code, const char *parent)
 {
@@ -80,22 +43,8 @@ tw_iso_add_branch(const tw_iso_t *iso, const char *code, const char *parent)
     snprintf(body, sizeof body,
              "{\"code\":\"%s\",\"name\":\"%s分公司\",\"parent\":\"%s\"}",
              code, code, parent);
-    json_decref(tw_iso_call(iso, "POST", "/api/v1/branches", iso->hq_admin,
-                            body, 201));
-}
-
-
-static char *
-tw_iso_user(const tw_iso_t *iso, const char *login, const char *branch,
-            const char *roles)
-{
-    char *token;
-
-    assert_int_equal(tw_test_add_user(&iso->srv, login, TW_ISO_PASSWORD,
-                                      branch, roles), 0);
-    token = tw_test_login(&iso->srv, login, TW_ISO_PASSWORD);
-    assert_non_null(token);
-    return token;
+    json_decref(tw_test_call(&iso->srv, "POST", "/api/v1/branches",
+                             iso->hq_admin, NULL, body, 201));
 }
 
 
@@ -107,15 +56,18 @@ tw_iso_setup(void **state)
 
     assert_non_null(iso);
     *state = iso;
-    assert_int_equal(tw_test_db_create(&iso->db), 0);
-    assert_int_equal(tw_test_server_start(&iso->srv, iso->db.url, &opts), 0);
-    iso->hq_admin = tw_iso_user(iso, "hq.admin", "HQ", "admin");
+    tw_test_serve(&iso->db, &iso->srv, &opts);
+    iso->hq_admin = tw_test_user(&iso->srv, "hq.admin", TW_ISO_PASSWORD, "HQ",
+                                 "admin");
     tw_iso_add_branch(iso, "A", "HQ");
     tw_iso_add_branch(iso, "B", "HQ");
     tw_iso_add_branch(iso, "A_1", "A");
-    iso->a_admin = tw_iso_user(iso, "a_admin", "A", "admin");
-    iso->a_clerk = tw_iso_user(iso, "a_clerk", "A", "clerk");
-    iso->b_clerk = tw_iso_user(iso, "b_clerk", "B", "clerk");
+    iso->a_admin = tw_test_user(&iso->srv, "a_admin", TW_ISO_PASSWORD, "A",
+                                "admin");
+    iso->a_clerk = tw_test_user(&iso->srv, "a_clerk", TW_ISO_PASSWORD, "A",
+                                "clerk");
+    iso->b_clerk = tw_test_user(&iso->srv, "b_clerk", TW_ISO_PASSWORD, "B",
+                                "clerk");
     return 0;
 }
 
@@ -128,10 +80,7 @@ tw_iso_teardown(void **state)
     if (iso == NULL) {
         return 0;
     }
-    if (iso->srv.pid > 0) {
-        tw_test_server_stop(&iso->srv);
-    }
-    tw_test_db_drop(&iso->db);
+    tw_test_finish(&iso->db, &iso->srv);
     free(iso->hq_admin);
     free(iso->a_admin);
     free(iso->a_clerk);
@@ -150,7 +99,8 @@ tw_iso_note(const tw_iso_t *iso, const char *token, const char *branch)
     snprintf(body, sizeof body, "{\"branch\":\"%s\",\"title\":\"note of %s\"}",
              branch, branch);
 
-    json_t *note = tw_iso_call(iso, "POST", "/api/v1/notes", token, body, 201);
+    json_t *note = tw_test_call(&iso->srv, "POST", "/api/v1/notes", token,
+                                NULL, body, 201);
     json_int_t id = json_integer_value(json_object_get(note, "id"));
 
     assert_true(id > 0);
@@ -165,7 +115,8 @@ static void
 tw_iso_list(const tw_iso_t *iso, const char *path, const char *token,
             const char *key, char *out, size_t out_size)
 {
-    json_t *page = tw_iso_call(iso, "GET", path, token, NULL, 200);
+    json_t *page = tw_test_call(&iso->srv, "GET", path, token, NULL, NULL,
+                                200);
     json_t *item;
     size_t i;
     size_t len = 0;
@@ -207,15 +158,19 @@ tw_iso_other_branch_invisible(void **state)
 
     snprintf(path, sizeof path, "/api/v1/notes/%" JSON_INTEGER_FORMAT,
              iso->note_a);
-    tw_iso_refused(iso, "GET", path, iso->b_clerk, NULL, 404, "not_found");
+    json_decref(tw_test_refusal(&iso->srv, "GET", path, iso->b_clerk, NULL,
+                                404, "not_found"));
 
     /* The same note, read from its own branch and from above. */
-    json_decref(tw_iso_call(iso, "GET", path, iso->a_clerk, NULL, 200));
-    json_decref(tw_iso_call(iso, "GET", path, iso->hq_admin, NULL, 200));
+    json_decref(tw_test_call(&iso->srv, "GET", path, iso->a_clerk, NULL, NULL,
+                             200));
+    json_decref(tw_test_call(&iso->srv, "GET", path, iso->hq_admin, NULL,
+                             NULL, 200));
 
     snprintf(path, sizeof path, "/api/v1/notes/%" JSON_INTEGER_FORMAT,
              iso->note_b);
-    tw_iso_refused(iso, "GET", path, iso->a_clerk, NULL, 404, "not_found");
+    json_decref(tw_test_refusal(&iso->srv, "GET", path, iso->a_clerk, NULL,
+                                404, "not_found"));
 }
 
 
@@ -224,14 +179,16 @@ tw_iso_other_branch_write_refused(void **state)
 {
     tw_iso_t *iso = *state;
 
-    tw_iso_refused(iso, "POST", "/api/v1/notes", iso->b_clerk,
-                   "{\"branch\":\"A\",\"title\":\"intrusion\"}", 403,
-                   "forbidden_branch");
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/notes",
+                                iso->b_clerk,
+                                "{\"branch\":\"A\",\"title\":\"intrusion\"}",
+                                403, "forbidden_branch"));
 
     /* A parent branch is outside a child's subtree too. */
-    tw_iso_refused(iso, "POST", "/api/v1/notes", iso->a_clerk,
-                   "{\"branch\":\"HQ\",\"title\":\"upwards\"}", 403,
-                   "forbidden_branch");
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/notes",
+                                iso->a_clerk,
+                                "{\"branch\":\"HQ\",\"title\":\"upwards\"}",
+                                403, "forbidden_branch"));
 }
 
 
@@ -265,17 +222,19 @@ tw_iso_clerk_cannot_administer(void **state)
 {
     tw_iso_t *iso = *state;
 
-    tw_iso_refused(iso, "POST", "/api/v1/branches", iso->a_clerk,
-                   "{\"code\":\"A_2\",\"name\":\"x\",\"parent\":\"A\"}", 403,
-                   "forbidden");
-    tw_iso_refused(iso, "GET", "/api/v1/branches", iso->a_clerk, NULL, 403,
-                   "forbidden");
-    tw_iso_refused(iso, "POST", "/api/v1/users", iso->a_clerk,
-                   "{\"login\":\"x\",\"password\":\"long-enough\","
-                   "\"branch\":\"A\",\"roles\":[\"clerk\"]}", 403,
-                   "forbidden");
-    tw_iso_refused(iso, "GET", "/api/v1/audit", iso->b_clerk, NULL, 403,
-                   "forbidden");
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/branches",
+                                iso->a_clerk, "{\"code\":\"A_2\","
+                                "\"name\":\"x\",\"parent\":\"A\"}", 403,
+                                "forbidden"));
+    json_decref(tw_test_refusal(&iso->srv, "GET", "/api/v1/branches",
+                                iso->a_clerk, NULL, 403, "forbidden"));
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/users",
+                                iso->a_clerk, "{\"login\":\"x\","
+                                "\"password\":\"long-enough\","
+                                "\"branch\":\"A\",\"roles\":[\"clerk\"]}", 403,
+                                "forbidden"));
+    json_decref(tw_test_refusal(&iso->srv, "GET", "/api/v1/audit",
+                                iso->b_clerk, NULL, 403, "forbidden"));
 }
 
 
@@ -289,20 +248,23 @@ tw_iso_branch_admin_keeps_to_subtree(void **state)
                 sizeof codes);
     assert_string_equal(codes, "A A_1");
 
-    tw_iso_refused(iso, "POST", "/api/v1/branches", iso->a_admin,
-                   "{\"code\":\"B_1\",\"name\":\"x\",\"parent\":\"B\"}", 403,
-                   "forbidden_branch");
-    json_decref(tw_iso_call(iso, "POST", "/api/v1/branches", iso->a_admin,
-                            "{\"code\":\"A_2\",\"name\":\"x\","
-                            "\"parent\":\"A\"}", 201));
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/branches",
+                                iso->a_admin, "{\"code\":\"B_1\","
+                                "\"name\":\"x\",\"parent\":\"B\"}", 403,
+                                "forbidden_branch"));
+    json_decref(tw_test_call(&iso->srv, "POST", "/api/v1/branches",
+                             iso->a_admin, NULL, "{\"code\":\"A_2\","
+                             "\"name\":\"x\",\"parent\":\"A\"}", 201));
 
-    tw_iso_refused(iso, "POST", "/api/v1/users", iso->a_admin,
-                   "{\"login\":\"b_new\",\"password\":\"long-enough\","
-                   "\"branch\":\"B\",\"roles\":[\"clerk\"]}", 403,
-                   "forbidden_branch");
-    json_decref(tw_iso_call(iso, "POST", "/api/v1/users", iso->a_admin,
-                            "{\"login\":\"a_new\",\"password\":\"long-enough\","
-                            "\"branch\":\"A_2\",\"roles\":[\"clerk\"]}", 201));
+    json_decref(tw_test_refusal(&iso->srv, "POST", "/api/v1/users",
+                                iso->a_admin, "{\"login\":\"b_new\","
+                                "\"password\":\"long-enough\","
+                                "\"branch\":\"B\",\"roles\":[\"clerk\"]}", 403,
+                                "forbidden_branch"));
+    json_decref(tw_test_call(&iso->srv, "POST", "/api/v1/users", iso->a_admin,
+                             NULL, "{\"login\":\"a_new\","
+                             "\"password\":\"long-enough\","
+                             "\"branch\":\"A_2\",\"roles\":[\"clerk\"]}", 201));
 
     tw_iso_list(iso, "/api/v1/users", iso->a_admin, "login", codes,
                 sizeof codes);
@@ -318,8 +280,7 @@ tw_iso_stop(void **state)
 {
     tw_iso_t *iso = *state;
 
-    tw_test_server_stop(&iso->srv);
-    assert_int_equal(iso->srv.pid, 0);
+    tw_test_stop(&iso->srv);
 }
 
 

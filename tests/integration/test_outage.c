@@ -68,10 +68,8 @@ tw_outage_setup(void **state)
     snprintf(o->url, sizeof(o->url), "%s dbname=tw", o->cluster.url);
     assert_int_equal(tw_test_server_start(&o->srv, o->url, NULL), 0);
 
-    assert_int_equal(tw_test_add_user(&o->srv, "admin", TW_OUTAGE_PASSWORD,
-                                      "HQ", "admin"), 0);
-    o->token = tw_test_login(&o->srv, "admin", TW_OUTAGE_PASSWORD);
-    assert_non_null(o->token);
+    o->token = tw_test_user(&o->srv, "admin", TW_OUTAGE_PASSWORD, "HQ",
+                            "admin");
     return 0;
 }
 
@@ -84,9 +82,7 @@ tw_outage_teardown(void **state)
     if (o == NULL)
         return 0;
 
-    /* Only when a test failed before the stop test ran. */
-    if (o->srv.pid > 0)
-        tw_test_server_stop(&o->srv);
+    tw_test_finish(NULL, &o->srv);
     tw_test_cluster_destroy(&o->cluster);
     free(o->token);
     free(o);
@@ -181,8 +177,7 @@ test_server_stops_cleanly(void **state)
 {
     tw_outage_t *o = *state;
 
-    tw_test_server_stop(&o->srv);
-    assert_int_equal(o->srv.pid, 0);
+    tw_test_stop(&o->srv);
 }
 
 

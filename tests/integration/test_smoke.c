@@ -30,8 +30,7 @@ tw_smoke_setup(void **state)
 
     assert_non_null(smoke);
     *state = smoke;
-    assert_int_equal(tw_test_db_create(&smoke->db), 0);
-    assert_int_equal(tw_test_server_start(&smoke->srv, smoke->db.url, NULL), 0);
+    tw_test_serve(&smoke->db, &smoke->srv, NULL);
     return 0;
 }
 
@@ -44,12 +43,7 @@ tw_smoke_teardown(void **state)
     if (smoke == NULL) {
         return 0;
     }
-
-    /* Only when a test failed before the stop test ran. */
-    if (smoke->srv.pid > 0) {
-        tw_test_server_stop(&smoke->srv);
-    }
-    tw_test_db_drop(&smoke->db);
+    tw_test_finish(&smoke->db, &smoke->srv);
     free(smoke);
     return 0;
 }
@@ -97,8 +91,7 @@ tw_smoke_stop(void **state)
     tw_smoke_t *smoke = *state;
 
     /* Fails the test itself when the server crashed, leaked or hung. */
-    tw_test_server_stop(&smoke->srv);
-    assert_int_equal(smoke->srv.pid, 0);
+    tw_test_stop(&smoke->srv);
 }
 
 

@@ -1,7 +1,8 @@
 /*
  * harness.h - what the tests share: a fresh PostgreSQL database per test
  * program, a real `tradewind serve` process on a free port, a small HTTP
- * client, and running the `tradewind` program as a user would.
+ * client, running the `tradewind` program as a user would, and asserting
+ * shortcuts built on them for the integration tests.
  *
  * The databases live in the throwaway cluster that tools/test starts; it
  * exports TW_TEST_PGHOST (the socket folder) and TW_TEST_PGUSER.
@@ -93,6 +94,55 @@ int tw_test_add_user(const tw_test_server_t *srv, const char *login,
  * NULL. */
 char *tw_test_login(const tw_test_server_t *srv, const char *login,
                     const char *password);
+
+/* The asserting shortcuts below fail the running test (cmocka) instead
+ * of returning an error. */
+
+/* Creates a database and starts a server on it with `opts` (may be
+ * NULL): a group set-up's first step. */
+void tw_test_serve(tw_test_db_t *db, tw_test_server_t *srv,
+                   const tw_test_options_t *opts);
+
+/* A group tear-down's step: stops the server should a failed test have
+ * left it running, removes its folder (also after tw_test_config_write
+ * alone) and drops `db` (may be NULL). */
+void tw_test_finish(tw_test_db_t *db, tw_test_server_t *srv);
+
+/* The last test of a group: stops the server, failing unless it stops
+ * cleanly (a failing group tear-down is not counted). */
+void tw_test_stop(tw_test_server_t *srv);
+
+/* Sends a request (see tw_test_http) and asserts its status, printing
+ * the body when it differs.  Returns the JSON body, a new reference or
+ * NULL when there is none. */
+json_t *tw_test_call(const tw_test_server_t *srv, const char *method,
+                     const char *path, const char *token,
+                     const char *extra_headers, const char *body,
+                     int expected_status);
+
+/* tw_test_call() of a request that must be refused with
+ * `expected_status` and error code `expected_code`.  Returns the "error"
+ * object, a new reference. */
+json_t *tw_test_refusal(const tw_test_server_t *srv, const char *method,
+                        const char *path, const char *token,
+                        const char *body, int expected_status,
+                        const char *expected_code);
+
+/* tw_test_add_user() and tw_test_login(), asserting both; returns the
+ * token (malloc'd). */
+char *tw_test_user(const tw_test_server_t *srv, const char *login,
+                   const char *password, const char *branch,
+                   const char *roles);
+
+/* Runs `sql` with the one parameter `param` (may be NULL) on `db` over a
+ * connection of its own, asserting that it answers one row; returns the
+ * first value (malloc'd). */
+char *tw_test_db_value(const tw_test_db_t *db, const char *sql,
+                       const char *param);
+
+/* Asserts that tw_test_db_value() of `sql` and `param` is `expected`. */
+void tw_test_db_expect(const tw_test_db_t *db, const char *sql,
+                       const char *param, const char *expected);
 
 /* A private PostgreSQL cluster for tests that stop the database. */
 typedef struct tw_test_cluster {

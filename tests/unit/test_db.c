@@ -100,6 +100,26 @@ tw_dbtest_number(tw_pool_t *pool, const char *sql)
 }
 
 
+/* The rows left in demo.plain, read on a connection of its own. */
+static long long
+tw_dbtest_plain_rows(tw_pool_t *pool)
+{
+    return tw_dbtest_number(pool, "SELECT count(*) FROM demo.plain");
+}
+
+
+/* A connection of `pool` inside a transaction just begun. */
+static tw_db_t *
+tw_dbtest_begin(tw_pool_t *pool)
+{
+    tw_db_t *db = tw_pool_acquire(pool);
+
+    assert_non_null(db);
+    assert_int_equal(tw_db_begin(db), TW_OK);
+    return db;
+}
+
+
 /* Runs `sql` on a connection of its own; it must succeed. */
 static void
 tw_dbtest_script(tw_pool_t *pool, const char *sql)
@@ -253,10 +273,8 @@ static void
 tw_dbtest_commit_of_failed_transaction(void **state)
 {
     tw_dbtest_t *t = *state;
-    tw_db_t *db = tw_pool_acquire(t->pool);
+    tw_db_t *db = tw_dbtest_begin(t->pool);
 
-    assert_non_null(db);
-    assert_int_equal(tw_db_begin(db), TW_OK);
     assert_int_equal(tw_db_exec_script(db, "INSERT INTO demo.plain "
                                            "VALUES (9, 'lost', 1)"),
                      TW_OK);
@@ -267,9 +285,7 @@ tw_dbtest_commit_of_failed_transaction(void **state)
     assert_string_equal(tw_db_sqlstate(db), "25P02");
     tw_pool_release(t->pool, db);
 
-    assert_int_equal(tw_dbtest_number(t->pool, "SELECT count(*) FROM "
-                                               "demo.plain"),
-                     0);
+    assert_int_equal(tw_dbtest_plain_rows(t->pool), 0);
 }
 
 
@@ -277,18 +293,14 @@ static void
 tw_dbtest_release_rolls_back(void **state)
 {
     tw_dbtest_t *t = *state;
-    tw_db_t *db = tw_pool_acquire(t->pool);
+    tw_db_t *db = tw_dbtest_begin(t->pool);
 
-    assert_non_null(db);
-    assert_int_equal(tw_db_begin(db), TW_OK);
     assert_int_equal(tw_db_exec_script(db, "INSERT INTO demo.plain "
                                            "VALUES (10, 'open', 1)"),
                      TW_OK);
     tw_pool_release(t->pool, db);
 
-    assert_int_equal(tw_dbtest_number(t->pool, "SELECT count(*) FROM "
-                                               "demo.plain"),
-                     0);
+    assert_int_equal(tw_dbtest_plain_rows(t->pool), 0);
 }
 
 
@@ -307,15 +319,13 @@ static void
 tw_dbtest_enter_branch(void **state)
 {
     tw_dbtest_t *t = *state;
-    tw_db_t *db = tw_pool_acquire(t->pool);
+    tw_db_t *db = tw_dbtest_begin(t->pool);
     const char *other[] = {"5"};
     const char *below[] = {"9"};
     const char *sql = "INSERT INTO demo.items (branch_id, name) "
                       "VALUES ($1::bigint, 'new')";
     char text[128];
 
-    assert_non_null(db);
-    assert_int_equal(tw_db_begin(db), TW_OK);
     assert_int_equal(tw_db_enter_branch(db, 4, 42), TW_OK);
     tw_dbtest_visible(db, text, sizeof text);
     assert_string_equal(text, "b4,b9");
@@ -365,9 +375,7 @@ tw_dbtest_enter_branch_limits(void **state)
     tw_pool_release(t->pool, db);
 
     /* HQ sees its whole tree */
-    db = tw_pool_acquire(t->pool);
-    assert_non_null(db);
-    assert_int_equal(tw_db_begin(db), TW_OK);
+    db = tw_dbtest_begin(t->pool);
     assert_int_equal(tw_db_enter_branch(db, 1, 7), TW_OK);
     tw_dbtest_visible(db, text, sizeof text);
     assert_string_equal(text, "b4,b5,b9,hq");
@@ -405,9 +413,7 @@ tw_dbtest_transaction_commit_and_rollback(void **state)
     assert_int_equal(tw_db_transaction(t->pool, tw_dbtest_insert_body, &tx),
                      TW_ERR_INVALID);
     assert_int_equal(tx.calls, 1);
-    assert_int_equal(tw_dbtest_number(t->pool, "SELECT count(*) FROM "
-                                               "demo.plain"),
-                     0);
+    assert_int_equal(tw_dbtest_plain_rows(t->pool), 0);
 
     tx.result = TW_OK;
     assert_int_equal(tw_db_transaction(t->pool, tw_dbtest_insert_body, &tx),
