@@ -22,6 +22,12 @@ int tw_cli_migrate(tw_pool_t *pool, int argc, char **argv);
 int tw_cli_plugins(const tw_config_t *cfg, const tw_plugins_t *plugins,
                    int argc, char **argv);
 
+/* `tradewind rules check|test|run`; cfg may be NULL for --help, pool
+ * is NULL unless tw_cli_rules_needs_db() said it is needed. */
+int tw_cli_rules(const tw_config_t *cfg, tw_pool_t *pool, int argc,
+                 char **argv);
+bool tw_cli_rules_needs_db(int argc, char **argv);
+
 /* True when argv (after the command word) asks for --help or -h. */
 bool tw_cli_wants_help(int argc, char **argv);
 

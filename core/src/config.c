@@ -86,6 +86,13 @@ static const tw_config_field_t tw_config_fields[] = {
      31536000, "28800"},
     {"rules", "dir", TW_CONFIG_TEXT, TW_CONFIG_AT(rules_dir), 1, 0,
      "scripts"},
+    {"rules", "instruction_budget", TW_CONFIG_UINT,
+     TW_CONFIG_AT(rules_instruction_budget), 1000, 1000000000, "1000000"},
+    {"rules", "memory_limit", TW_CONFIG_SIZE,
+     TW_CONFIG_AT(rules_memory_limit), 1024ul * 1024, 1024ul * 1024 * 1024,
+     "32m"},
+    {"rules", "reload_ms", TW_CONFIG_UINT, TW_CONFIG_AT(rules_reload_ms), 50,
+     10000, "500"},
     {"log", "level", TW_CONFIG_LEVEL, TW_CONFIG_AT(log_level), 0, 0, "info"},
 };
 

@@ -50,7 +50,10 @@ typedef struct tw_config {
     unsigned session_ttl_s; /* 28800 (8 hours) */
 
     /* [rules] */
-    char *rules_dir; /* "scripts" */
+    char *rules_dir;                   /* "scripts" */
+    unsigned rules_instruction_budget; /* VM instructions per call, 1e6 */
+    size_t rules_memory_limit;         /* bytes per Lua state, 32 MiB */
+    unsigned rules_reload_ms;          /* how often files are checked, 500 */
 
     /* [log] */
     int log_level; /* tw_log_level_t, info */

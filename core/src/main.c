@@ -16,6 +16,7 @@
 #include "plugins.h"
 #include "pool.h"
 #include "registry.h"
+#include "rules_engine.h"
 #include "server.h"
 #include "tradewind/log.h"
 
@@ -42,6 +43,7 @@ tw_main_usage(FILE *out)
             "  user        add and list users\n"
             "  branch      add and list branches\n"
             "  plugins     list modules and plugins\n"
+            "  rules       check, test and run the Lua business rules\n"
             "  demo-data   load the demo company (idempotent)\n"
             "  version     print the version\n"
             "\n"
@@ -95,6 +97,9 @@ tw_main_start(tw_main_t *m)
     if (rc == TW_OK) {
         rc = tw_server_register_probes(&core);
     }
+    if (rc == TW_OK) {
+        rc = tw_rule_routes_register(&core);
+    }
     tw_host_close(&core);
     if (rc != TW_OK) {
         tw_log_error("core registration failed", "rc=%d", (int) rc);
@@ -136,6 +141,38 @@ tw_main_open_pool(tw_main_t *m)
 }
 
 
+/* Starts the rules engine on [rules] dir, watching it when `watch`. */
+static int
+tw_main_start_rules(const tw_main_t *m, bool watch)
+{
+    tw_rule_engine_options_t opts;
+
+    tw_rule_engine_options_from(&opts, m->cfg);
+    opts.watch = watch;
+    if (tw_rule_engine_start(&opts) != TW_OK) {
+        tw_log_error("cannot start the rules engine", "folder=%s",
+                     m->cfg->rules_dir);
+        return TW_EXIT_FAILURE;
+    }
+    return TW_EXIT_OK;
+}
+
+
+/* serve, with the rules engine watching for edits while it runs. */
+static int
+tw_main_serve(tw_main_t *m, int argc, char **argv)
+{
+    if (!tw_cli_wants_help(argc, argv)) {
+        int rc = tw_main_start_rules(m, true);
+
+        if (rc != TW_EXIT_OK) {
+            return rc;
+        }
+    }
+    return tw_cli_serve(m->cfg, m->pool, argc, argv);
+}
+
+
 /* Runs a command that needs the database; returns its exit code. */
 static int
 tw_main_run_db_command(tw_main_t *m, int argc, char **argv)
@@ -143,7 +180,10 @@ tw_main_run_db_command(tw_main_t *m, int argc, char **argv)
     const char *name = argv[0];
 
     if (strcmp(name, "serve") == 0) {
-        return tw_cli_serve(m->cfg, m->pool, argc, argv);
+        return tw_main_serve(m, argc, argv);
+    }
+    if (strcmp(name, "rules") == 0) {
+        return tw_cli_rules(m->cfg, m->pool, argc, argv);
     }
     if (strcmp(name, "migrate") == 0) {
         return tw_cli_migrate(m->pool, argc, argv);
@@ -158,9 +198,11 @@ tw_main_run_db_command(tw_main_t *m, int argc, char **argv)
         return tw_cli_demo_data(m->pool, argc, argv);
     }
 
+    /* A plugin's command may evaluate rules (a payroll run, say). */
     const tw_command_t *cmd = tw_registry_command_find(name);
     if (cmd != NULL) {
-        return cmd->fn(m->pool, argc, argv);
+        int rc = tw_main_start_rules(m, false);
+        return rc != TW_EXIT_OK ? rc : cmd->fn(m->pool, argc, argv);
     }
     fprintf(stderr, "tradewind: unknown command '%s'\n", name);
     tw_main_usage(stderr);
@@ -171,6 +213,7 @@ tw_main_run_db_command(tw_main_t *m, int argc, char **argv)
 static void
 tw_main_teardown(tw_main_t *m)
 {
+    tw_rule_engine_stop();
     tw_pool_set_default(NULL);
     if (m->pool != NULL) {
         tw_pool_close(m->pool);
@@ -188,7 +231,8 @@ static bool
 tw_main_is_core_command(const char *name)
 {
     static const char *const names[] = {
-        "serve", "migrate", "user", "branch", "plugins", "demo-data", NULL
+        "serve", "migrate", "user", "branch", "plugins", "rules", "demo-data",
+        NULL
     };
 
     for (size_t i = 0; names[i] != NULL; i++) {
@@ -207,6 +251,9 @@ tw_main_run(tw_main_t *m, int argc, char **argv)
         if (strcmp(argv[0], "plugins") == 0) {
             return tw_cli_plugins(NULL, NULL, argc, argv);
         }
+        if (strcmp(argv[0], "rules") == 0) {
+            return tw_cli_rules(NULL, NULL, argc, argv);
+        }
         return tw_main_run_db_command(m, argc, argv);
     }
 
@@ -217,6 +264,9 @@ tw_main_run(tw_main_t *m, int argc, char **argv)
     }
     if (strcmp(argv[0], "plugins") == 0) {
         return tw_cli_plugins(m->cfg, m->plugins, argc, argv);
+    }
+    if (strcmp(argv[0], "rules") == 0 && !tw_cli_rules_needs_db(argc, argv)) {
+        return tw_cli_rules(m->cfg, NULL, argc, argv);
     }
     rc = tw_main_open_pool(m);
     if (rc != TW_EXIT_OK) {

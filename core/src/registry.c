@@ -8,8 +8,8 @@
  * not say what was refused.
  *
  * Written single-threaded at start-up, read without a lock afterwards.
- * tw_registry_clear() frees everything, including permissions and
- * services (permissions.c, host.c).
+ * tw_registry_clear() frees everything, including permissions, services
+ * and rule hooks (permissions.c, host.c, rules_hooks.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "array.h"
 #include "name.h"
 #include "registry_private.h"
+#include "rules_hooks.h"
 #include "tradewind/log.h"
 
 typedef struct tw_registry {
@@ -429,4 +430,5 @@ tw_registry_clear(void)
     memset(&tw_registry, 0, sizeof tw_registry);
     tw_permissions_clear();
     tw_services_clear();
+    tw_rule_hooks_clear();
 }

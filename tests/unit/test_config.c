@@ -1,8 +1,8 @@
 /*
  * test_config.c - the INI configuration: every default, every kind of
  * error with its exact file:line, the database url from the environment,
- * on/off switches, body_limit sizes, plugin sections and the two shipped
- * files (config/tradewind.ini, config/demo.ini).
+ * on/off switches, body_limit sizes, the [rules] limits, plugin sections
+ * and the two shipped files (config/tradewind.ini, config/demo.ini).
  *
  * Each test writes its INI text into one file of a temporary folder the
  * group set-up makes; TRADEWIND_DATABASE_URL is unset unless a test sets
@@ -133,6 +133,9 @@ tw_cfgtest_assert_defaults(const tw_config_t *cfg)
     assert_false(cfg->auto_migrate);
     assert_int_equal(cfg->session_ttl_s, 28800);
     assert_string_equal(cfg->rules_dir, "scripts");
+    assert_int_equal(cfg->rules_instruction_budget, 1000000);
+    assert_int_equal(cfg->rules_memory_limit, 32 * 1024 * 1024);
+    assert_int_equal(cfg->rules_reload_ms, 500);
     assert_int_equal(cfg->log_level, TW_LOG_INFO);
     assert_int_equal(cfg->module_count, 0);
     assert_int_equal(cfg->plugin_setting_count, 0);
@@ -169,7 +172,8 @@ tw_cfgtest_every_key(void **state)
         "[database]\nurl = host=/tmp dbname=x\npool_size = 512\n"
         "statement_timeout_ms = 0\nauto_migrate = on\n"
         "[auth]\nsession_ttl_s = 31536000\n"
-        "[rules]\ndir = /srv/rules\n"
+        "[rules]\ndir = /srv/rules\ninstruction_budget = 1000000000\n"
+        "memory_limit = 1024m\nreload_ms = 50\n"
         "[log]\nlevel = debug\n");
 
     assert_string_equal(cfg->listen, "::1");
@@ -186,6 +190,9 @@ tw_cfgtest_every_key(void **state)
     assert_true(cfg->auto_migrate);
     assert_int_equal(cfg->session_ttl_s, 31536000);
     assert_string_equal(cfg->rules_dir, "/srv/rules");
+    assert_int_equal(cfg->rules_instruction_budget, 1000000000);
+    assert_int_equal(cfg->rules_memory_limit, 1024ul * 1024 * 1024);
+    assert_int_equal(cfg->rules_reload_ms, 50);
     assert_int_equal(cfg->log_level, TW_LOG_DEBUG);
     tw_config_free(cfg);
 }
@@ -326,6 +333,58 @@ tw_cfgtest_body_limit(void **state)
                  "(bytes, or a number with a k or m suffix)", bad[i]);
         tw_cfgtest_expect_error(ini, error);
     }
+}
+
+
+/* [rules]: each key at both ends of its range, and just beyond them,
+ * with the line of the key after other [rules] lines. */
+static void
+tw_cfgtest_rules(void **state)
+{
+    static const tw_cfgtest_case_t cases[] = {
+        {"[rules]\ndir = x\n\ninstruction_budget = 999\n",
+         "4: invalid value '999' for 'instruction_budget' in [rules]: "
+         "expected an integer from 1000 to 1000000000"},
+        {"[rules]\ninstruction_budget = 1000000001\n",
+         "2: invalid value '1000000001' for 'instruction_budget' in [rules]: "
+         "expected an integer from 1000 to 1000000000"},
+        {"[rules]\nmemory_limit = 1023k\n",
+         "2: invalid value '1023k' for 'memory_limit' in [rules]: expected a "
+         "size from 1m to 1024m (bytes, or a number with a k or m suffix)"},
+        {"[rules]\nreload_ms = 50\nmemory_limit = 1025m\n",
+         "3: invalid value '1025m' for 'memory_limit' in [rules]: expected a "
+         "size from 1m to 1024m (bytes, or a number with a k or m suffix)"},
+        {"[rules]\nmemory_limit = 32M\n",
+         "2: invalid value '32M' for 'memory_limit' in [rules]: expected a "
+         "size from 1m to 1024m (bytes, or a number with a k or m suffix)"},
+        {"[rules]\nreload_ms = 49\n",
+         "2: invalid value '49' for 'reload_ms' in [rules]: expected an "
+         "integer from 50 to 10000"},
+        {"[rules]\n# edits\nreload_ms = 10001\n",
+         "3: invalid value '10001' for 'reload_ms' in [rules]: expected an "
+         "integer from 50 to 10000"},
+        {"[rules]\nreload = 500\n", "2: unknown key 'reload' in [rules]"},
+        {"[rules]\ndir =\n",
+         "2: invalid value '' for 'dir' in [rules]: expected a non-empty "
+         "value"},
+    };
+    (void) state;
+
+    tw_config_t *cfg = tw_cfgtest_load_ok(
+        "[rules]\ninstruction_budget = 1000\nmemory_limit = 1048576\n"
+        "reload_ms = 10000\n");
+    assert_int_equal(cfg->rules_instruction_budget, 1000);
+    assert_int_equal(cfg->rules_memory_limit, 1024 * 1024);
+    assert_int_equal(cfg->rules_reload_ms, 10000);
+    assert_string_equal(cfg->rules_dir, "scripts");
+    tw_config_free(cfg);
+
+    cfg = tw_cfgtest_load_ok("[rules]\nmemory_limit = 65536k\n");
+    assert_int_equal(cfg->rules_memory_limit, 64 * 1024 * 1024);
+    assert_int_equal(cfg->rules_instruction_budget, 1000000);
+    tw_config_free(cfg);
+
+    tw_cfgtest_expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 
@@ -472,6 +531,10 @@ tw_cfgtest_shipped_files(void **state)
     if (cfg == NULL) {
         fail_msg("config/tradewind.ini: %s", err);
     }
+    assert_string_equal(cfg->rules_dir, "scripts");
+    assert_int_equal(cfg->rules_instruction_budget, 1000000);
+    assert_int_equal(cfg->rules_memory_limit, 32 * 1024 * 1024);
+    assert_int_equal(cfg->rules_reload_ms, 500);
     tw_config_free(cfg);
 
     cfg = tw_config_load(TW_SOURCE_DIR "/config/demo.ini", err, sizeof err);
@@ -480,6 +543,7 @@ tw_cfgtest_shipped_files(void **state)
     }
     assert_true(cfg->auto_migrate);
     assert_string_equal(cfg->plugin_dir, "build/release/plugins");
+    assert_string_equal(cfg->rules_dir, "scripts");
     tw_config_free(cfg);
 }
 
@@ -494,6 +558,7 @@ main(void)
         cmocka_unit_test(tw_cfgtest_integers),
         cmocka_unit_test(tw_cfgtest_switches),
         cmocka_unit_test(tw_cfgtest_body_limit),
+        cmocka_unit_test(tw_cfgtest_rules),
         cmocka_unit_test(tw_cfgtest_env_url),
         cmocka_unit_test(tw_cfgtest_modules),
         cmocka_unit_test(tw_cfgtest_plugin_sections),

@@ -11,5 +11,6 @@
 #include "tradewind/log.h"
 #include "tradewind/plugin.h"
 #include "tradewind/result.h"
+#include "tradewind/rules.h"
 
 #endif
