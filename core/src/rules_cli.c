@@ -115,22 +115,20 @@ tw_cli_rules_start(const tw_config_t *cfg, const char *dir)
 }
 
 
-/* {======================================================================
- * tradewind rules check
- * ======================================================================*/
+/* What check or test does once the engine runs on DIR: an exit code. */
+typedef int (*tw_cli_rules_body_t)(const char *dir);
 
 
+/* Runs `body` with an engine started on the DIR argument (or [rules]
+ * dir) and stops the engine afterwards: check and test differ only in
+ * their body. */
 static int
-tw_cli_rules_check(const tw_config_t *cfg, tw_pool_t *pool, int argc,
-                   char **argv)
+tw_cli_rules_on_dir(const tw_config_t *cfg, int argc, char **argv,
+                    const char *usage, tw_cli_rules_body_t body)
 {
     const char *dir = NULL;
-    tw_rule_file_t *files = NULL;
-    size_t errors = 0;
-    int rc = tw_cli_rules_dir(cfg, argc, argv, tw_cli_rules_check_usage,
-                              &dir);
+    int rc = tw_cli_rules_dir(cfg, argc, argv, usage, &dir);
 
-    (void) pool;
     if (rc != TW_EXIT_OK) {
         return rc;
     }
@@ -138,7 +136,26 @@ tw_cli_rules_check(const tw_config_t *cfg, tw_pool_t *pool, int argc,
         return TW_EXIT_FAILURE;
     }
 
+    rc = body(dir);
+    tw_rule_engine_stop();
+    return rc;
+}
+
+
+/* {======================================================================
+ * tradewind rules check
+ * ======================================================================*/
+
+
+/* Prints each script that failed to compile; returns the exit code. */
+static int
+tw_cli_rules_check_all(const char *dir)
+{
+    tw_rule_file_t *files = NULL;
+    size_t errors = 0;
     size_t count = tw_rule_store_snapshot(tw_rule_engine_store(), &files);
+
+    (void) dir;
     for (size_t i = 0; i < count; i++) {
         if (files[i].error != NULL) {
             printf("%s\n", files[i].error);
@@ -147,8 +164,17 @@ tw_cli_rules_check(const tw_config_t *cfg, tw_pool_t *pool, int argc,
     }
     printf("checked %zu scripts: %zu failed\n", count, errors);
     tw_rule_store_snapshot_free(files, count);
-    tw_rule_engine_stop();
     return errors > 0 ? TW_EXIT_FAILURE : TW_EXIT_OK;
+}
+
+
+static int
+tw_cli_rules_check(const tw_config_t *cfg, tw_pool_t *pool, int argc,
+                   char **argv)
+{
+    (void) pool;
+    return tw_cli_rules_on_dir(cfg, argc, argv, tw_cli_rules_check_usage,
+                               tw_cli_rules_check_all);
 }
 
 /* }====================================================================== */
@@ -385,20 +411,9 @@ static int
 tw_cli_rules_test(const tw_config_t *cfg, tw_pool_t *pool, int argc,
                   char **argv)
 {
-    const char *dir = NULL;
-    int rc = tw_cli_rules_dir(cfg, argc, argv, tw_cli_rules_test_usage,
-                              &dir);
-
     (void) pool;
-    if (rc != TW_EXIT_OK) {
-        return rc;
-    }
-    if (!tw_cli_rules_start(cfg, dir)) {
-        return TW_EXIT_FAILURE;
-    }
-    rc = tw_cli_rules_test_all(dir);
-    tw_rule_engine_stop();
-    return rc;
+    return tw_cli_rules_on_dir(cfg, argc, argv, tw_cli_rules_test_usage,
+                               tw_cli_rules_test_all);
 }
 
 /* }====================================================================== */

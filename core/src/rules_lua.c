@@ -265,15 +265,19 @@ tw_lua_spent(const tw_lua_t *lua)
 }
 
 
-/* Readies the state for a job that runs rule code: a fresh budget. */
+/* Readies the state for a job that runs rule code under `key`: a fresh
+ * budget, and the job pointed at the state's sandbox. */
 static tw_rc_t
-tw_lua_start(tw_lua_t *lua, char *err, size_t err_size)
+tw_lua_start(tw_lua_t *lua, tw_lua_job_t *job, const char *key, char *err,
+             size_t err_size)
 {
     if (tw_lua_spent(lua)) {
         snprintf(err, err_size, "this Lua state hit a limit; use a new one");
         return TW_ERR_STATE;
     }
     lua->executed = 0;
+    job->box = &lua->box;
+    job->key = key;
     return TW_OK;
 }
 
@@ -337,14 +341,12 @@ tw_lua_load(tw_lua_t *lua, const char *key, const char *chunkname,
             const char *source, size_t len, char *err, size_t err_size)
 {
     tw_lua_job_t job = {0};
-    tw_rc_t rc = tw_lua_start(lua, err, err_size);
+    tw_rc_t rc = tw_lua_start(lua, &job, key, err, err_size);
     int status;
 
     if (rc != TW_OK)
         return rc;
 
-    job.box = &lua->box;
-    job.key = key;
     job.chunkname = chunkname;
     job.source = source;
     job.len = len;
@@ -547,7 +549,7 @@ tw_lua_call(tw_lua_t *lua, const char *key, json_t *input, json_t **result,
             json_t **breakdown, char *err, size_t err_size)
 {
     tw_lua_job_t job = {0};
-    tw_rc_t rc = tw_lua_start(lua, err, err_size);
+    tw_rc_t rc = tw_lua_start(lua, &job, key, err, err_size);
     int status;
 
     *result = NULL;
@@ -555,8 +557,6 @@ tw_lua_call(tw_lua_t *lua, const char *key, json_t *input, json_t **result,
     if (rc != TW_OK)
         return rc;
 
-    job.box = &lua->box;
-    job.key = key;
     job.input = input;
     status = tw_lua_protect(lua->L, tw_lua_call_job, &job, 2);
     if (status != LUA_OK) {

@@ -11,25 +11,21 @@
 
 local payslip = import("payslip")
 
--- The sell-out brackets: each percent applies to the part in its range.
-local SELLOUT = {
-  {upto = yuan(150000), percent = 2},
-  {percent = 3},
+local PLAN = {
+  -- The sell-out brackets: each percent applies to the part in its range.
+  sellout = {
+    {upto = yuan(150000), percent = 2},
+    {percent = 3},
+  },
+
+  purifier_bonus = yuan(50),
+
+  -- Below this appraisal score the commission is halved.
+  pass_mark = 60,
 }
-
-local PURIFIER_BONUS = yuan(50)
-
--- Below this appraisal score the commission is halved.
-local PASS_MARK = 60
 
 
 function rule(input)
-  local lines = {}
-  local amount = payslip.sellout(lines, input.sellout_fen, SELLOUT)
-
-  amount = amount + payslip.per_unit(lines, input.units, "air_purifier",
-    PURIFIER_BONUS, "air purifier bonus")
-  amount = payslip.halve_below(lines, amount, input.appraisal_score,
-    PASS_MARK)
+  local amount, lines = payslip.commission(input, PLAN)
   return {amount_fen = amount}, lines
 end

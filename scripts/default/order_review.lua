@@ -11,13 +11,10 @@
 
 local findings = import("findings")
 
--- What each failed built-in check means here.
-local ACTIONS = {
-  dealer_inactive = "reject",
-  credit_exceeded = "hold",
-  stock_short = "hold",
-  below_floor = "hold",
-}
+-- What each failed built-in check means here: the usual actions of
+-- lib/findings.lua, unchanged (an inactive dealer is rejected, every
+-- other failed check holds the order).
+local ACTIONS = findings.actions()
 
 -- An order this many times the dealer's average order is unusual.
 local UNUSUAL_FACTOR = 3

@@ -35,6 +35,31 @@ function findings.has(list, code)
 end
 
 
+-- What each failed built-in check usually means, as the default rule
+-- has it: an inactive dealer is rejected, every other check holds.
+local USUAL_ACTIONS = {
+  dealer_inactive = "reject",
+  credit_exceeded = "hold",
+  stock_short = "hold",
+  below_floor = "hold",
+}
+
+
+-- The actions for findings.review: the usual ones, with a branch's own
+-- changes; a new table each time, so no rule changes another's:
+--   findings.actions({credit_exceeded = "reject"})
+function findings.actions(changes)
+  local actions = {}
+  for code, action in pairs(USUAL_ACTIONS) do
+    actions[code] = action
+  end
+  for code, action in pairs(changes or {}) do
+    actions[code] = action
+  end
+  return actions
+end
+
+
 -- Goes through every finding: its outcome is actions[code] (one of
 -- approve, hold, reject) and its message becomes a reason.  A code
 -- missing from `actions` holds the order, so that a check the order

@@ -106,4 +106,32 @@ function payslip.in_season(month, first, last)
 end
 
 
+-- The usual commission, as the default rule pays it: the sell-out
+-- brackets, a bonus per air purifier, in a branch with a season a bonus
+-- per unit of its product sold in the season, all of it halved below
+-- the pass mark.  `plan` says the numbers:
+--   local amount, lines = payslip.commission(input, {
+--     sellout = SELLOUT, purifier_bonus = yuan(50), pass_mark = 60,
+--     season = {first = 6, last = 8, category = "fan", bonus = yuan(5),
+--               name = "summer fan bonus"},  -- optional
+--   })
+-- Returns the amount and the payslip lines.
+function payslip.commission(input, plan)
+  local lines = {}
+  local amount = payslip.sellout(lines, input.sellout_fen, plan.sellout)
+
+  amount = amount + payslip.per_unit(lines, input.units, "air_purifier",
+    plan.purifier_bonus, "air purifier bonus")
+  local season = plan.season
+  if season and payslip.in_season(input.month, season.first,
+      season.last) then
+    amount = amount + payslip.per_unit(lines, input.units, season.category,
+      season.bonus, season.name)
+  end
+  amount = payslip.halve_below(lines, amount, input.appraisal_score,
+    plan.pass_mark)
+  return amount, lines
+end
+
+
 return payslip

@@ -21,12 +21,6 @@
 
 #include "harness.h"
 
-typedef struct tw_cli_test {
-    tw_test_db_t db;
-    tw_test_server_t srv; /* only its configuration is used */
-} tw_cli_test_t;
-
-
 /* Runs `tradewind ARGS...` with `input`, expects exit `status`, and
  * returns the output (malloc'd). */
 #define tw_cli_expect(t, input, status, ...)                               \
@@ -46,40 +40,16 @@ tw_cli_check_run(int status, int expected, const char *args)
     char *output = tw_cli_output;
 
     tw_cli_output = NULL;
-    assert_non_null(output);
-    if (status != expected) {
-        print_error("tradewind %s: exit %d, expected %d:\n%s", args, status,
-                    expected, output);
-    }
-    assert_int_equal(status, expected);
-    return output;
+    return tw_test_cli_expect(status, expected, output, args);
 }
 
 
 static int
 tw_cli_setup(void **state)
 {
-    tw_cli_test_t *t = calloc(1, sizeof *t);
+    tw_test_cli_t *t = tw_test_cli_setup(state, sizeof *t, NULL);
 
-    assert_non_null(t);
-    *state = t;
-    assert_int_equal(tw_test_db_create(&t->db), 0);
-    assert_int_equal(tw_test_config_write(&t->srv, t->db.url, NULL), 0);
     free(tw_cli_expect(t, NULL, 0, "migrate"));
-    return 0;
-}
-
-
-static int
-tw_cli_teardown(void **state)
-{
-    tw_cli_test_t *t = *state;
-
-    if (t == NULL) {
-        return 0;
-    }
-    tw_test_finish(&t->db, &t->srv);
-    free(t);
     return 0;
 }
 
@@ -87,7 +57,7 @@ tw_cli_teardown(void **state)
 static void
 tw_cli_help(void **state)
 {
-    tw_cli_test_t *t = *state;
+    tw_test_cli_t *t = *state;
     char *outputs[] = {
         tw_cli_expect(t, NULL, 0, "user", "--help"),
         tw_cli_expect(t, NULL, 0, "user", "add", "--help"),
@@ -110,7 +80,7 @@ tw_cli_help(void **state)
 static void
 tw_cli_demo_data_once(void **state)
 {
-    tw_cli_test_t *t = *state;
+    tw_test_cli_t *t = *state;
     char *output = tw_cli_expect(t, NULL, 0, "demo-data");
 
     assert_non_null(strstr(output, "demo data: 61 branches, 61 users"));
@@ -139,7 +109,7 @@ tw_cli_demo_data_once(void **state)
 static void
 tw_cli_user_add_reads_stdin(void **state)
 {
-    tw_cli_test_t *t = *state;
+    tw_test_cli_t *t = *state;
     char *output = tw_cli_expect(t, "carol-password\nignored\n", 0, "user",
                                  "add", "carol", "--branch", "BJ", "--role",
                                  "admin");
@@ -170,7 +140,7 @@ tw_cli_user_add_reads_stdin(void **state)
 static void
 tw_cli_user_add_refusals(void **state)
 {
-    tw_cli_test_t *t = *state;
+    tw_test_cli_t *t = *state;
     static const char pw[] = "dave-password\n";
 
     free(tw_cli_expect(t, pw, 2, "user", "add", "dave", "--role", "admin"));
@@ -199,7 +169,7 @@ tw_cli_user_add_refusals(void **state)
 static void
 tw_cli_branch_add_and_list(void **state)
 {
-    tw_cli_test_t *t = *state;
+    tw_test_cli_t *t = *state;
 
     free(tw_cli_expect(t, NULL, 0, "branch", "add", "ZJ_LS", "--name",
                        "丽水分公司", "--parent", "ZJ"));
@@ -242,5 +212,5 @@ main(void)
         cmocka_unit_test(tw_cli_branch_add_and_list),
     };
 
-    return cmocka_run_group_tests(tests, tw_cli_setup, tw_cli_teardown);
+    return cmocka_run_group_tests(tests, tw_cli_setup, tw_test_cli_teardown);
 }

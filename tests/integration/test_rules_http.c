@@ -17,12 +17,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -67,60 +65,14 @@ typedef struct tw_rh {
 } tw_rh_t;
 
 
-/* Writes <rules>/<rel> (its folder must exist) through a rename, as an
- * editor saving atomically does. */
-static void
-tw_rh_write(const tw_rh_t *rh, const char *rel, const char *text)
-{
-    char path[256];
-    char tmp[264];
-
-    snprintf(path, sizeof path, "%s/%s", rh->dir, rel);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-
-    FILE *f = fopen(tmp, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(rename(tmp, path), 0);
-}
-
-
-static void
-tw_rh_mkdir(const tw_rh_t *rh, const char *rel)
-{
-    char path[256];
-
-    snprintf(path, sizeof path, "%s/%s", rh->dir, rel);
-    assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-}
-
-
-static void
-tw_rh_hash(const char *text, char hex[65])
-{
-    unsigned char digest[crypto_hash_sha256_BYTES];
-
-    crypto_hash_sha256(digest, (const unsigned char *) text, strlen(text));
-    sodium_bin2hex(hex, 65, digest, sizeof digest);
-}
-
-
 static void
 tw_rh_write_scripts(tw_rh_t *rh)
 {
-    static const char *const folders[] = {
-        "default", "lib", "branches", "branches/GD", "branches/SH", NULL
-    };
-
-    for (size_t i = 0; folders[i] != NULL; i++) {
-        tw_rh_mkdir(rh, folders[i]);
-    }
-    tw_rh_write(rh, "default/commission.lua", tw_rh_default);
-    tw_rh_write(rh, "default/loyalty.lua", tw_rh_loyalty);
-    tw_rh_write(rh, "lib/bonus.lua", tw_rh_bonus);
-    tw_rh_write(rh, "branches/GD/commission.lua", tw_rh_gd);
-    tw_rh_write(rh, "branches/SH/commission.lua", tw_rh_broken);
+    tw_test_save_file(rh->dir, "default/commission.lua", tw_rh_default);
+    tw_test_save_file(rh->dir, "default/loyalty.lua", tw_rh_loyalty);
+    tw_test_save_file(rh->dir, "lib/bonus.lua", tw_rh_bonus);
+    tw_test_save_file(rh->dir, "branches/GD/commission.lua", tw_rh_gd);
+    tw_test_save_file(rh->dir, "branches/SH/commission.lua", tw_rh_broken);
 }
 
 
@@ -196,7 +148,7 @@ tw_rh_expect_active(json_t *status, const char *path, const char *text)
     char hash[65];
 
     assert_non_null(status);
-    tw_rh_hash(text, hash);
+    tw_test_sha256_hex(text, hash);
     assert_string_equal(json_string_value(json_object_get(status, "path")),
                         path);
     assert_string_equal(json_string_value(json_object_get(status, "hash")),
@@ -288,7 +240,7 @@ tw_rh_wait_for(const tw_rh_t *rh, const char *text)
     char hash[65];
     tw_test_response_t res;
 
-    tw_rh_hash(text, hash);
+    tw_test_sha256_hex(text, hash);
     for (int waited = 0; waited <= TW_RH_WAIT_MS; waited += 50) {
         assert_int_equal(tw_test_http(rh->srv.port, "GET", "/api/v1/rules",
                                       rh->admin, NULL, NULL, &res), 0);
@@ -322,8 +274,8 @@ tw_rh_live_edit(void **state)
         "end\n";
     tw_rh_t *rh = *state;
 
-    tw_rh_write(rh, "default/commission.lua", edited);
-    tw_rh_write(rh, "branches/SH/commission.lua", tw_rh_default);
+    tw_test_save_file(rh->dir, "default/commission.lua", edited);
+    tw_test_save_file(rh->dir, "branches/SH/commission.lua", tw_rh_default);
     tw_rh_wait_for(rh, edited);
 }
 
@@ -368,7 +320,7 @@ tw_rh_cli_run(void **state)
 
     /* 3% of 10,000 yuan and 2 x 50 yuan, by GD's own script */
     output = tw_rh_run(rh, "GD", input, 0);
-    tw_rh_hash(tw_rh_gd, hash);
+    tw_test_sha256_hex(tw_rh_gd, hash);
     snprintf(expected, sizeof expected, "\"hash\": \"%s\"", hash);
     assert_non_null(strstr(output, expected));
     assert_non_null(strstr(output, "\"script\": "

@@ -35,9 +35,8 @@
 #define TW_RULES_BROKEN_SCRIPT "default/commission.lua"
 
 typedef struct tw_rules_test {
-    tw_test_db_t db;
-    tw_test_server_t srv; /* only its configuration and folder are used */
-    int cases;            /* in all the case files of scripts/ */
+    tw_test_cli_t cli; /* first: the shared set-up and tear-down */
+    int cases;         /* in all the case files of scripts/ */
 } tw_rules_test_t;
 
 /* nftw() passes no context: what the walks below share.  A walk stops
@@ -177,18 +176,13 @@ static char *
 tw_rules_run(const tw_rules_test_t *t, int status, const char *command,
              const char *dir)
 {
+    char args[1100];
     char *output = NULL;
-    int got = tw_test_run(t->srv.config_path, NULL, &output, "rules",
+    int got = tw_test_run(t->cli.srv.config_path, NULL, &output, "rules",
                           command, dir, NULL);
 
-    assert_non_null(output);
-    if (got != status) {
-        print_error("tradewind rules %s %s: exit %d, expected %d:\n%s",
-                    command, dir, got, status, output);
-        free(output);
-    }
-    assert_int_equal(got, status);
-    return output;
+    snprintf(args, sizeof args, "rules %s %s", command, dir);
+    return tw_test_cli_expect(got, status, output, args);
 }
 
 
@@ -219,29 +213,10 @@ static int
 tw_rules_setup(void **state)
 {
     tw_test_options_t opts = {.modules = "rule_hooks = on\n"};
-    tw_rules_test_t *t = calloc(1, sizeof *t);
-
-    assert_non_null(t);
-    *state = t;
-    assert_int_equal(tw_test_db_create(&t->db), 0);
-    assert_int_equal(tw_test_config_write(&t->srv, t->db.url, &opts), 0);
+    tw_rules_test_t *t = tw_test_cli_setup(state, sizeof *t, &opts);
 
     t->cases = tw_rules_count_cases(TW_RULES_SCRIPTS);
     assert_true(t->cases > 0);
-    return 0;
-}
-
-
-static int
-tw_rules_teardown(void **state)
-{
-    tw_rules_test_t *t = *state;
-
-    if (t == NULL) {
-        return 0;
-    }
-    tw_test_finish(&t->db, &t->srv);
-    free(t);
     return 0;
 }
 
@@ -302,7 +277,7 @@ tw_rules_scripts_wrong_case_fails(void **state)
     char line[1024];
     char summary[64];
 
-    snprintf(dir, sizeof dir, "%s/scripts", t->srv.dir);
+    snprintf(dir, sizeof dir, "%s/scripts", t->cli.srv.dir);
     tw_rules_copy_tree(TW_RULES_SCRIPTS, dir);
     char *name = tw_rules_break_first_case(dir);
     assert_non_null(name);
@@ -331,5 +306,5 @@ main(void)
         cmocka_unit_test(tw_rules_scripts_wrong_case_fails),
     };
 
-    return cmocka_run_group_tests(tests, tw_rules_setup, tw_rules_teardown);
+    return cmocka_run_group_tests(tests, tw_rules_setup, tw_test_cli_teardown);
 }

@@ -144,6 +144,39 @@ char *tw_test_db_value(const tw_test_db_t *db, const char *sql,
 void tw_test_db_expect(const tw_test_db_t *db, const char *sql,
                        const char *param, const char *expected);
 
+/* The fixture of a test of the command-line tools: a database and a
+ * configuration for it, no server.  A test's own state may start with
+ * one and add fields after it. */
+typedef struct tw_test_cli {
+    tw_test_db_t db;
+    tw_test_server_t srv; /* only its configuration and folder are used */
+} tw_test_cli_t;
+
+/* A group set-up's first step for such a test: *state becomes a zeroed
+ * block of `size` bytes (a tw_test_cli_t or a struct starting with one)
+ * holding a new database and a configuration for it written with `opts`
+ * (may be NULL).  Returns *state. */
+void *tw_test_cli_setup(void **state, size_t size,
+                        const tw_test_options_t *opts);
+
+/* The group tear-down of tw_test_cli_setup(): drops the database,
+ * removes the folder and frees *state.  Returns 0. */
+int tw_test_cli_teardown(void **state);
+
+/* Asserts that a tw_test_run() of `tradewind ARGS` (`args` says them in
+ * the failure message) exited with `expected`; prints its output when
+ * not.  Returns `output`, which it frees before failing. */
+char *tw_test_cli_expect(int status, int expected, char *output,
+                         const char *args);
+
+/* Writes <dir>/<rel> through a rename, as an editor saving atomically
+ * does, after creating the folders of <rel> that are missing. */
+void tw_test_save_file(const char *dir, const char *rel, const char *text);
+
+/* The SHA-256 of `text` as 64 lower-case hex digits and a NUL: the
+ * content hash the rules engine reports for a script. */
+void tw_test_sha256_hex(const char *text, char hex[65]);
+
 /* A private PostgreSQL cluster for tests that stop the database. */
 typedef struct tw_test_cluster {
     char dir[256];

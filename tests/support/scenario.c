@@ -1,17 +1,23 @@
 /*
  * scenario.c - the asserting shortcuts of integration tests: a database
- * with a server on it, a request whose status must match, a user who
- * must be able to log in, a value read from the test database.
+ * with a server on it (or only a configuration, for the command-line
+ * tools), a request whose status must match, a run of `tradewind` whose
+ * exit status must match, a user who must be able to log in, a value
+ * read from the test database, a file written as an editor saves it,
+ * a script's content hash.
  *
  * Each fails the running test through cmocka instead of returning an
  * error, and releases what it holds before asserting, since a failed
  * assertion jumps away.  Returned references belong to the caller.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "harness_internal.h"
@@ -137,4 +143,91 @@ tw_test_db_expect(const tw_test_db_t *db, const char *sql, const char *param,
         fail();
     }
     free(value);
+}
+
+
+void *
+tw_test_cli_setup(void **state, size_t size, const tw_test_options_t *opts)
+{
+    tw_test_cli_t *t = calloc(1, size);
+
+    assert_non_null(t);
+    *state = t;
+    assert_int_equal(tw_test_db_create(&t->db), 0);
+    assert_int_equal(tw_test_config_write(&t->srv, t->db.url, opts), 0);
+    return t;
+}
+
+
+int
+tw_test_cli_teardown(void **state)
+{
+    tw_test_cli_t *t = *state;
+
+    if (t == NULL) {
+        return 0;
+    }
+    tw_test_finish(&t->db, &t->srv);
+    free(t);
+    return 0;
+}
+
+
+char *
+tw_test_cli_expect(int status, int expected, char *output, const char *args)
+{
+    assert_non_null(output);
+    if (status != expected) {
+        print_error("tradewind %s: exit %d, expected %d:\n%s", args, status,
+                    expected, output);
+        free(output);
+    }
+    assert_int_equal(status, expected);
+    return output;
+}
+
+
+/* Creates the folders of <dir>/<rel>'s parent that are missing. */
+static void
+tw_test_make_parents(const char *dir, const char *rel)
+{
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *slash = strchr(path + strlen(dir) + 1, '/');
+         slash != NULL; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            fail_msg("mkdir %s: %s", path, strerror(errno));
+        }
+        *slash = '/';
+    }
+}
+
+
+void
+tw_test_save_file(const char *dir, const char *rel, const char *text)
+{
+    char path[512];
+    char tmp[520];
+
+    tw_test_make_parents(dir, rel);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(rename(tmp, path), 0);
+}
+
+
+void
+tw_test_sha256_hex(const char *text, char hex[65])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(digest, (const unsigned char *) text, strlen(text));
+    sodium_bin2hex(hex, 65, digest, sizeof digest);
 }

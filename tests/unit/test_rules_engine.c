@@ -18,7 +18,6 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -135,40 +134,11 @@ tw_rt_teardown(void **state)
 }
 
 
-/* Creates every folder of <dir>/<rel>'s parent. */
-static void
-tw_rt_make_parents(const char *rel)
-{
-    char path[512];
-
-    snprintf(path, sizeof path, "%s/%s", tw_rt_dir, rel);
-    for (char *slash = strchr(path + strlen(tw_rt_dir) + 1, '/');
-         slash != NULL; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            fail_msg("mkdir %s: %s", path, strerror(errno));
-        }
-        *slash = '/';
-    }
-}
-
-
 /* Writes <dir>/<rel> atomically (a temporary file renamed over it). */
 static void
 tw_rt_write(const char *rel, const char *text)
 {
-    char path[512];
-    char tmp[520];
-
-    tw_rt_make_parents(rel);
-    snprintf(path, sizeof path, "%s/%s", tw_rt_dir, rel);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-
-    FILE *f = fopen(tmp, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(rename(tmp, path), 0);
+    tw_test_save_file(tw_rt_dir, rel, text);
 }
 
 
@@ -207,16 +177,6 @@ tw_rt_start(bool watch, long long budget)
     };
 
     assert_int_equal(tw_rule_engine_start(&opts), TW_OK);
-}
-
-
-static void
-tw_rt_hash(const char *text, char hex[65])
-{
-    unsigned char digest[crypto_hash_sha256_BYTES];
-
-    crypto_hash_sha256(digest, (const unsigned char *) text, strlen(text));
-    sodium_bin2hex(hex, 65, digest, sizeof digest);
 }
 
 
@@ -370,7 +330,7 @@ tw_rt_resolution(void **state)
                                 "20000000, \"units\": 2}", &out, err,
                                 sizeof err), TW_OK);
     assert_string_equal(out.script, "default/commission.lua");
-    tw_rt_hash(tw_rt_commission, hash);
+    tw_test_sha256_hex(tw_rt_commission, hash);
     assert_string_equal(out.hash, hash);
     assert_int_equal(json_integer_value(json_object_get(out.result,
                                                         "amount_fen")),
@@ -418,8 +378,8 @@ tw_rt_reload(void **state)
     tw_rt_wait_amount("commission", gd_sz, 20);
     assert_int_equal(tw_rt_eval("commission", gd_sz, "{}", &out, err,
                                 sizeof err), TW_OK);
-    tw_rt_hash("function rule(input)\n  return {amount_fen = 20}\nend\n",
-               hash);
+    tw_test_sha256_hex("function rule(input)\n  return {amount_fen = 20}"
+                       "\nend\n", hash);
     assert_string_equal(out.hash, hash);
     tw_rule_result_free(&out);
 

@@ -173,6 +173,23 @@ tw_test_fails(tw_test_fixture_t *f, const char *source, const char *text)
 }
 
 
+/* Fails unless each of the `count` expressions in `names` has the Lua
+ * type `type` in the sandbox. */
+static void
+tw_test_expect_types(tw_test_fixture_t *f, const char *const *names,
+                     size_t count, const char *type)
+{
+    char expr[64];
+
+    for (size_t i = 0; i < count; i++) {
+        snprintf(expr, sizeof(expr), "type(%s)", names[i]);
+        assert_non_null(tw_test_expr(f, expr));
+        if (strcmp(f->text, type) != 0)
+            fail_msg("%s is a %s in the sandbox", names[i], f->text);
+    }
+}
+
+
 static void
 test_forbidden_names_are_nil(void **state)
 {
@@ -184,16 +201,9 @@ test_forbidden_names_are_nil(void **state)
         "warn",        "(\"\").dump",  "string.match",    "string.gmatch",
         "string.gsub", "(\"\").gsub",
     };
-    tw_test_fixture_t *f = *state;
-    char expr[64];
-    size_t i;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        snprintf(expr, sizeof(expr), "type(%s)", names[i]);
-        assert_non_null(tw_test_expr(f, expr));
-        if (strcmp(f->text, "nil") != 0)
-            fail_msg("%s is a %s in the sandbox", names[i], f->text);
-    }
+    tw_test_expect_types(*state, names, sizeof(names) / sizeof(names[0]),
+                         "nil");
 }
 
 
@@ -209,16 +219,9 @@ test_allowed_names_are_there(void **state)
         "percent",      "tiers",      "round_div", "string.format",
         "table.concat", "math.floor", "utf8.char", "date.add_days",
     };
-    tw_test_fixture_t *f = *state;
-    char expr[64];
-    size_t i;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        snprintf(expr, sizeof(expr), "type(%s)", names[i]);
-        assert_non_null(tw_test_expr(f, expr));
-        if (strcmp(f->text, "function") != 0)
-            fail_msg("%s is a %s in the sandbox", names[i], f->text);
-    }
+    tw_test_expect_types(*state, names, sizeof(names) / sizeof(names[0]),
+                         "function");
 }
 
 

@@ -10,12 +10,8 @@
 
 local findings = import("findings")
 
-local ACTIONS = {
-  dealer_inactive = "reject",
-  credit_exceeded = "reject",
-  stock_short = "hold",
-  below_floor = "hold",
-}
+-- The usual actions, except that an order over the credit is rejected.
+local ACTIONS = findings.actions({credit_exceeded = "reject"})
 
 local UNUSUAL_FACTOR = 2
 

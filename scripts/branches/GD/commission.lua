@@ -11,32 +11,24 @@
 
 local payslip = import("payslip")
 
-local SELLOUT = {
-  {upto = yuan(200000), percent = 2},
-  {upto = yuan(400000), percent = 3},
-  {percent = 4},
+local PLAN = {
+  sellout = {
+    {upto = yuan(200000), percent = 2},
+    {upto = yuan(400000), percent = 3},
+    {percent = 4},
+  },
+
+  purifier_bonus = yuan(50),
+
+  -- The fan season, as month numbers: June to August.
+  season = {first = 6, last = 8, category = "fan", bonus = yuan(5),
+            name = "summer fan bonus"},
+
+  pass_mark = 60,
 }
-
-local PURIFIER_BONUS = yuan(50)
-
--- The fan season, as month numbers: June to August.
-local FAN_SEASON_FIRST, FAN_SEASON_LAST = 6, 8
-local FAN_BONUS = yuan(5)
-
-local PASS_MARK = 60
 
 
 function rule(input)
-  local lines = {}
-  local amount = payslip.sellout(lines, input.sellout_fen, SELLOUT)
-
-  amount = amount + payslip.per_unit(lines, input.units, "air_purifier",
-    PURIFIER_BONUS, "air purifier bonus")
-  if payslip.in_season(input.month, FAN_SEASON_FIRST, FAN_SEASON_LAST) then
-    amount = amount + payslip.per_unit(lines, input.units, "fan",
-      FAN_BONUS, "summer fan bonus")
-  end
-  amount = payslip.halve_below(lines, amount, input.appraisal_score,
-    PASS_MARK)
+  local amount, lines = payslip.commission(input, PLAN)
   return {amount_fen = amount}, lines
 end

@@ -11,31 +11,23 @@
 
 local payslip = import("payslip")
 
-local SELLOUT = {
-  {upto = yuan(100000), percent = 2},
-  {percent = 3},
+local PLAN = {
+  sellout = {
+    {upto = yuan(100000), percent = 2},
+    {percent = 3},
+  },
+
+  purifier_bonus = yuan(50),
+
+  -- The heating season, as month numbers: November to March.
+  season = {first = 11, last = 3, category = "heater", bonus = yuan(30),
+            name = "winter heater bonus"},
+
+  pass_mark = 60,
 }
-
-local PURIFIER_BONUS = yuan(50)
-
--- The heating season, as month numbers: November to March.
-local WINTER_FIRST, WINTER_LAST = 11, 3
-local HEATER_BONUS = yuan(30)
-
-local PASS_MARK = 60
 
 
 function rule(input)
-  local lines = {}
-  local amount = payslip.sellout(lines, input.sellout_fen, SELLOUT)
-
-  amount = amount + payslip.per_unit(lines, input.units, "air_purifier",
-    PURIFIER_BONUS, "air purifier bonus")
-  if payslip.in_season(input.month, WINTER_FIRST, WINTER_LAST) then
-    amount = amount + payslip.per_unit(lines, input.units, "heater",
-      HEATER_BONUS, "winter heater bonus")
-  end
-  amount = payslip.halve_below(lines, amount, input.appraisal_score,
-    PASS_MARK)
+  local amount, lines = payslip.commission(input, PLAN)
   return {amount_fen = amount}, lines
 end

@@ -48,12 +48,9 @@ end
 
 function rule(input)
   local tolerated = within_tolerance(input.order.lines)
-  local verdict = findings.review(input.findings, {
-    dealer_inactive = "reject",
-    credit_exceeded = "hold",
-    stock_short = "hold",
+  local verdict = findings.review(input.findings, findings.actions({
     below_floor = tolerated and "approve" or "hold",
-  })
+  }))
 
   if tolerated and findings.has(input.findings, "below_floor") then
     table.insert(verdict.reasons, string.format("prices up to %d%% below "

@@ -11,14 +11,16 @@
 
 local payslip = import("payslip")
 
-local SELLOUT = {
-  {upto = yuan(150000), percent = 2},
-  {percent = 3},
+local PLAN = {
+  sellout = {
+    {upto = yuan(150000), percent = 2},
+    {percent = 3},
+  },
+
+  purifier_bonus = yuan(50),
+
+  pass_mark = 60,
 }
-
-local PURIFIER_BONUS = yuan(50)
-
-local PASS_MARK = 60
 
 -- The guaranteed minimum for a full month.
 local GUARANTEE = yuan(2000)
@@ -39,16 +41,10 @@ end
 
 
 function rule(input)
-  local lines = {}
-  local amount = payslip.sellout(lines, input.sellout_fen, SELLOUT)
-
-  amount = amount + payslip.per_unit(lines, input.units, "air_purifier",
-    PURIFIER_BONUS, "air purifier bonus")
-  amount = payslip.halve_below(lines, amount, input.appraisal_score,
-    PASS_MARK)
+  local amount, lines = payslip.commission(input, PLAN)
 
   -- A poor appraisal loses the guarantee, so it comes after halving.
-  if input.appraisal_score >= PASS_MARK then
+  if input.appraisal_score >= PLAN.pass_mark then
     local minimum = guarantee_for(input)
     if amount < minimum then
       table.insert(lines, {label = string.format("top-up to the guaranteed "
