@@ -105,10 +105,42 @@ static const char tw_core_schema_identity[] =
     "      audit_id_seq TO tradewind_app;"
     "GRANT EXECUTE ON FUNCTION visible_branches() TO tradewind_app;";
 
+/* 2: the stored answers of requests sent with an Idempotency-Key (see
+ * idempotency.h).  Keys belong to users, not branches: the request role
+ * sees and writes only the rows of its own tw.user_id (0: anonymous),
+ * since a stored answer may show another branch's data.  Expired rows
+ * are deleted by the owner, so the role gets no DELETE. */
+static const char tw_core_schema_idempotency[] =
+    "CREATE TABLE idempotency ("
+    "    user_id bigint NOT NULL,"
+    "    key text NOT NULL CHECK (key ~ '^[ -~]{1,128}$'),"
+    "    request_hash bytea NOT NULL,"
+    "    method text NOT NULL,"
+    "    route text NOT NULL,"
+    "    status int NOT NULL CHECK (status BETWEEN 100 AND 399),"
+    "    content_type text NOT NULL,"
+    "    response text,"
+    "    created_at timestamptz NOT NULL DEFAULT now(),"
+    "    PRIMARY KEY (user_id, key)"
+    ");"
+    "CREATE INDEX idempotency_created_at ON idempotency (created_at);"
+    "ALTER TABLE idempotency ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY tw_idempotency_own ON idempotency TO tradewind_app"
+    "    USING (user_id = nullif(current_setting('tw.user_id', true),"
+    "                            '')::bigint)"
+    "    WITH CHECK (user_id = nullif(current_setting('tw.user_id', true),"
+    "                                 '')::bigint);"
+    "GRANT SELECT, INSERT, UPDATE ON idempotency TO tradewind_app;";
+
 
 tw_rc_t
 tw_core_schema_register(tw_host_t *core_host)
 {
-    return tw_migration_add(core_host, 1, "identity",
-                            tw_core_schema_identity);
+    tw_rc_t rc = tw_migration_add(core_host, 1, "identity",
+                                  tw_core_schema_identity);
+
+    if (rc == TW_OK)
+        rc = tw_migration_add(core_host, 2, "idempotency",
+                              tw_core_schema_idempotency);
+    return rc;
 }

@@ -6,6 +6,8 @@
  * enter the caller's branch (SET LOCAL ROLE to the request role), run
  * the handler, write a default audit row for a state change the handler
  * did not audit, then COMMIT below status 400 and ROLLBACK otherwise.  A
+ * POST with an Idempotency-Key may instead get the answer stored for
+ * that key; a new key's answer is stored before the COMMIT.  A
  * serialization failure or deadlock reruns everything from BEGIN with a
  * fresh reply, as tw_db_should_retry() allows.  Probes and metrics
  * (TW_ROUTE_NO_DB) skip all of it.  Every answer carries X-Request-Id.
@@ -15,6 +17,7 @@
 #include <strings.h>
 
 #include "dispatch.h"
+#include "idempotency.h"
 #include "identity.h"
 #include "pool.h"
 #include "request.h"
@@ -225,6 +228,9 @@ tw_dispatch_call(tw_req_t *req)
 {
     tw_rc_t rc;
 
+    if (!tw_idem_claim(req))
+        return;
+
     tw_dispatch_handle(req);
 
     /* A failure the handler did not answer for still decides the reply:
@@ -234,6 +240,7 @@ tw_dispatch_call(tw_req_t *req)
         tw_reply_rc(req, req->retry ? TW_ERR_RETRY : rc);
 
     tw_dispatch_default_audit(req);
+    tw_idem_record(req);
 }
 
 
@@ -294,6 +301,7 @@ tw_dispatch_transaction(tw_req_t *req)
         tw_db_retry_pause(attempt);
     }
 
+    tw_idem_sweep(req);
     tw_pool_release(req->pool, req->db);
     req->db = NULL;
 }
@@ -336,6 +344,8 @@ tw_dispatch_send(tw_req_t *req)
         MHD_add_response_header(response, "Allow", req->match.allow);
     if (req->status == 401)
         MHD_add_response_header(response, "WWW-Authenticate", "Bearer");
+    if (req->replayed)
+        MHD_add_response_header(response, "Idempotent-Replayed", "true");
 
     ret = MHD_queue_response(req->conn, req->status, response);
     MHD_destroy_response(response);
@@ -390,7 +400,8 @@ tw_dispatch_run(const tw_dispatch_t *dispatch, const tw_call_t *call)
         return MHD_NO;
 
     route = req->match.route;
-    if (tw_dispatch_routed(req, result) && tw_dispatch_parse(req, call)) {
+    if (tw_dispatch_routed(req, result) && tw_dispatch_parse(req, call) &&
+        tw_idem_prepare(req, call)) {
         if (route->flags & TW_ROUTE_NO_DB)
             tw_dispatch_handle(req);
         else

@@ -78,15 +78,18 @@ tw_req_reset(tw_req_t *req)
 {
     json_decref(req->reply);
     free(req->text);
+    free(req->owned_type);
     tw_user_free(req->user);
 
     req->reply = NULL;
     req->text = NULL;
+    req->owned_type = NULL;
     req->user = NULL;
     req->status = 0;
     req->content_type = "application/json";
     req->audited = false;
     req->retry = false;
+    req->replayed = false;
 }
 
 
@@ -192,6 +195,7 @@ tw_reply_json(tw_req_t *req, unsigned status, json_t *body)
     req->reply = body;
     req->text = NULL;
     req->content_type = "application/json";
+    req->replayed = false;
 }
 
 
@@ -202,6 +206,17 @@ tw_reply_text(tw_req_t *req, unsigned status, const char *content_type,
     tw_reply_json(req, status, NULL);
     req->text = text;
     req->content_type = content_type;
+}
+
+
+void
+tw_reply_replay(tw_req_t *req, unsigned status, char *content_type,
+                char *text)
+{
+    tw_reply_text(req, status, content_type, text);
+    free(req->owned_type);
+    req->owned_type = content_type;
+    req->replayed = true;
 }
 
 

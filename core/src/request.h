@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "idempotency.h"
 #include "metrics.h"
 #include "router.h"
 #include "tradewind/auth.h"
@@ -34,14 +35,18 @@ struct tw_req {
     tw_db_t *db;              /* borrowed from the pool; NULL: no DB */
     tw_pool_t *pool;          /* for the probes; may be NULL */
     tw_metrics_t *metrics;    /* for GET /metrics */
+    const char *idem_key;     /* a POST's Idempotency-Key (borrowed) */
+    char idem_hash[TW_IDEM_HASH_HEX]; /* of the request, when keyed */
 
     /* The reply: status 0 until the handler sets one. */
     unsigned status;
     json_t *reply;            /* owned JSON body, or NULL */
     char *text;               /* owned non-JSON body, or NULL */
-    const char *content_type; /* static string */
+    const char *content_type; /* static string, or owned_type */
+    char *owned_type;         /* owned content type of a replay */
     bool audited;             /* tw_audit() succeeded */
     bool retry;               /* a serialization failure was seen */
+    bool replayed;            /* the reply is an idempotent replay */
 };
 
 /* A request for `method` and the raw `uri` (path and query) whose id is
@@ -58,6 +63,12 @@ void tw_req_reset(tw_req_t *req);
  * `content_type` must be a static string. */
 void tw_reply_text(tw_req_t *req, unsigned status, const char *content_type,
                    char *text);
+
+/* Replies with an answer stored by an earlier request with the same
+ * Idempotency-Key: `content_type` and `text` (malloc'd; text may be NULL
+ * for an empty body) are stolen, and the reply is marked replayed. */
+void tw_reply_replay(tw_req_t *req, unsigned status, char *content_type,
+                     char *text);
 
 /* Replies for the database result `rc` (see tw_reply_db_error()); a
  * TW_ERR_RETRY also marks the request for a rerun. */
