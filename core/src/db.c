@@ -161,6 +161,13 @@ tw_db_message(const tw_db_t *db)
 }
 
 
+PGconn *
+tw_db_conn(tw_db_t *db)
+{
+    return db != NULL ? db->conn : NULL;
+}
+
+
 /* Runs one parameterless statement and keeps only its outcome. */
 static tw_rc_t
 tw_db_command(tw_db_t *db, const char *sql)

@@ -42,6 +42,12 @@ TW_API const char *tw_db_sqlstate(const tw_db_t *db);
 /* Server or connection message of the last failure ("" if none). */
 TW_API const char *tw_db_message(const tw_db_t *db);
 
+/* The libpq connection under `db`, for COPY only (PQputCopyData and
+ * PQgetCopyData, which tw_db_exec cannot carry); every other statement
+ * goes through tw_db_exec.  The pool keeps owning it: never close it.
+ * NULL when `db` is NULL or not connected. */
+TW_API PGconn *tw_db_conn(tw_db_t *db);
+
 /* Takes a connection from the pool, reconnecting if it was lost.
  * Returns NULL when the database cannot be reached. */
 TW_API tw_db_t *tw_pool_acquire(tw_pool_t *pool);
