@@ -315,7 +315,7 @@ tw_dispatch_response(tw_req_t *req)
 
     req->text = NULL;
     if (body == NULL && req->reply != NULL)
-        body = json_dumps(req->reply, JSON_COMPACT);
+        body = json_dumps(req->reply, TW_REPLY_JSON_FLAGS);
     if (body == NULL)
         return MHD_create_response_from_buffer(0, (void *)"",
                                                MHD_RESPMEM_PERSISTENT);

@@ -234,7 +234,7 @@ tw_idem_body(tw_req_t *req, const char **body)
     char *text;
 
     if (req->reply != NULL && req->text == NULL) {
-        text = json_dumps(req->reply, JSON_COMPACT);
+        text = json_dumps(req->reply, TW_REPLY_JSON_FLAGS);
         if (text == NULL) {
             tw_reply_error(req, 500, "internal", NULL, "out of memory");
             return false;

@@ -23,6 +23,10 @@
 /* The longest request id accepted from a client. */
 #define TW_REQ_ID_MAX 64
 
+/* How a JSON reply becomes bytes: compact, and reals with 15 significant
+ * digits, so 35.55 reads back as 35.55 rather than its binary value. */
+#define TW_REPLY_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 struct tw_req {
     struct MHD_Connection *conn;
     const char *method;       /* borrowed from libmicrohttpd */
