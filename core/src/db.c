@@ -168,6 +168,60 @@ tw_db_conn(tw_db_t *db)
 }
 
 
+/* Sends `len` bytes of COPY text in chunks libpq takes as an int. */
+static bool
+tw_db_copy_send(PGconn *conn, const char *data, size_t len)
+{
+    const size_t chunk = 1u << 20;
+
+    for (size_t at = 0; at < len; at += chunk) {
+        size_t n = len - at < chunk ? len - at : chunk;
+
+        if (PQputCopyData(conn, data + at, (int) n) != 1) {
+            return false;
+        }
+    }
+    return true;
+}
+
+
+tw_rc_t
+tw_db_copy(tw_db_t *db, const char *copy_sql, const char *data, size_t len)
+{
+    if (db == NULL) {
+        return TW_ERR_UNAVAILABLE;
+    }
+    if (!tw_db_usable(db)) {
+        return db->rc;
+    }
+
+    PGresult *res = PQexec(db->conn, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        PGresult *kept = tw_db_check(db, res);
+        bool not_copy = kept != NULL; /* a caller's mistake */
+
+        PQclear(kept);
+        return not_copy ? TW_ERR_INTERNAL : db->rc;
+    }
+    PQclear(res);
+
+    bool ok = tw_db_copy_send(db->conn, data, len);
+    PQputCopyEnd(db->conn, ok ? NULL : "copy aborted");
+
+    /* the COPY's outcome; drain every result so the connection is usable */
+    PGresult *last = NULL;
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        PQclear(last);
+        last = res;
+    }
+    if (tw_db_check(db, last) == NULL) {
+        return db->rc;
+    }
+    PQclear(last);
+    return TW_OK;
+}
+
+
 /* Runs one parameterless statement and keeps only its outcome. */
 static tw_rc_t
 tw_db_command(tw_db_t *db, const char *sql)

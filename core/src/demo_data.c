@@ -9,24 +9,34 @@
  * own subtree.  They share one password, hashed once (Argon2id is slow
  * by design).  Everything is inserted in one transaction; a second run
  * finds branch BJ, changes nothing and prints the logins again.
+ *
+ * Then the plugins' generators (tw_demo_add) run in start order, each in
+ * its own transaction as the owner; each skips when its data exists.
+ * `--months N` (1 to 24, default 12) says how much order history they
+ * generate; tests use a small N to stay fast.
  */
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "branch.h"
 #include "cli.h"
 #include "identity.h"
 #include "identity_internal.h"
 #include "password.h"
+#include "registry.h"
+#include "tradewind/log.h"
 #include "user.h"
 
 #define TW_DEMO_PASSWORD "tradewind-demo"
 
 /* Longest demo login: a 32-character code and ".admin". */
 #define TW_DEMO_LOGIN_SIZE 40
+
+#define TW_DEMO_MONTHS_MAX 24
 
 typedef struct tw_demo_branch {
     const char *code;
@@ -80,6 +90,13 @@ typedef struct tw_demo {
     char branches[24];
     char users[24];
 } tw_demo_t;
+
+/* One plugin generator's run. */
+typedef struct tw_demo_run {
+    tw_cli_tx_t tx; /* first: the transaction sees it as a tw_cli_tx_t */
+    const tw_demo_gen_t *gen;
+    const tw_demo_options_t *opt;
+} tw_demo_run_t;
 
 
 /* The demo login of branch `code`: "gd_sz.admin" for GD_SZ. */
@@ -198,19 +215,100 @@ tw_demo_print(const tw_demo_t *demo)
 }
 
 
+static tw_rc_t
+tw_demo_gen_tx(tw_db_t *db, void *ctx)
+{
+    tw_demo_run_t *run = ctx;
+
+    run->tx.err[0] = '\0';
+
+    /* a generator's bulk statements may outlast a request's timeout */
+    PGresult *res = tw_db_exec(db, "SET LOCAL statement_timeout = 0", 0,
+                               NULL);
+    tw_rc_t rc = res != NULL ? TW_OK : tw_db_rc(db);
+    PQclear(res);
+    if (rc == TW_OK) {
+        rc = run->gen->fn(db, run->opt, run->tx.err, sizeof run->tx.err);
+    }
+    if (rc != TW_OK && run->tx.err[0] == '\0') {
+        tw_cli_tx_failed(&run->tx, db);
+    }
+    return rc;
+}
+
+
+static double
+tw_demo_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+
+/* Runs every plugin's generator; prints one line each. */
+static int
+tw_demo_plugins(tw_pool_t *pool, const tw_demo_options_t *opt)
+{
+    for (size_t i = 0; i < tw_registry_demo_count(); i++) {
+        tw_demo_run_t run = {.gen = tw_registry_demo(i), .opt = opt};
+        double start = tw_demo_now();
+
+        int rc = tw_cli_transact(pool, "demo-data", tw_demo_gen_tx, &run.tx);
+        if (rc != TW_EXIT_OK) {
+            return rc;
+        }
+        double seconds = tw_demo_now() - start;
+        printf("%s demo data: %s (%.2f s)\n", run.gen->plugin, run.tx.err,
+               seconds);
+        tw_log_info("demo data generated", "plugin=%s seconds=%.2f",
+                    run.gen->plugin, seconds);
+    }
+    return TW_EXIT_OK;
+}
+
+
+static int
+tw_demo_usage(bool help)
+{
+    fputs("usage: tradewind demo-data [--months N]\n"
+          "Loads the demo company: 60 branches below headquarters, an "
+          "administrator for each, and every module's demo data with N "
+          "months (1 to 24, default 12) of history; loads nothing that is "
+          "there already.\n", help ? stdout : stderr);
+    return help ? TW_EXIT_OK : TW_EXIT_USAGE;
+}
+
+
+/* Reads [--months N]; false on anything else. */
+static bool
+tw_demo_parse(int argc, char **argv, tw_demo_options_t *opt)
+{
+    opt->months = 12;
+    if (argc == 1) {
+        return true;
+    }
+    if (argc != 3 || strcmp(argv[1], "--months") != 0) {
+        return false;
+    }
+
+    char *end = NULL;
+    long months = strtol(argv[2], &end, 10);
+    opt->months = (int) months;
+    return end != argv[2] && *end == '\0' && months >= 1 &&
+           months <= TW_DEMO_MONTHS_MAX;
+}
+
+
 int
 tw_cli_demo_data(tw_pool_t *pool, int argc, char **argv)
 {
     tw_demo_t demo = {0};
+    tw_demo_options_t opt;
 
-    if (argc > 1) {
-        bool help = tw_cli_wants_help(argc, argv);
-
-        fputs("usage: tradewind demo-data\n"
-              "Loads the demo company: 60 branches below headquarters and "
-              "an administrator for each; does nothing if it is loaded.\n",
-              help ? stdout : stderr);
-        return help ? TW_EXIT_OK : TW_EXIT_USAGE;
+    if (tw_cli_wants_help(argc, argv) || !tw_demo_parse(argc, argv, &opt)) {
+        return tw_demo_usage(tw_cli_wants_help(argc, argv));
     }
     if (sodium_init() < 0 ||
         tw_password_hash(TW_DEMO_PASSWORD, demo.hash) != TW_OK) {
@@ -222,6 +320,7 @@ tw_cli_demo_data(tw_pool_t *pool, int argc, char **argv)
 
     if (rc == TW_EXIT_OK) {
         tw_demo_print(&demo);
+        rc = tw_demo_plugins(pool, &opt);
     }
     return rc;
 }

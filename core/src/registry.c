@@ -28,6 +28,8 @@ typedef struct tw_registry {
     size_t migration_count;
     tw_command_t *commands;
     size_t command_count;
+    tw_demo_gen_t *demos;
+    size_t demo_count;
 } tw_registry_t;
 
 static tw_registry_t tw_registry;
@@ -409,6 +411,55 @@ tw_registry_command_find(const char *name)
 }
 
 
+tw_rc_t
+tw_demo_add(tw_host_t *host, tw_demo_fn fn)
+{
+    tw_rc_t rc = tw_host_check(host, "demo data generator");
+
+    if (rc != TW_OK) {
+        return rc;
+    }
+    if (fn == NULL) {
+        return TW_ERR_INVALID;
+    }
+    for (size_t i = 0; i < tw_registry.demo_count; i++) {
+        if (strcmp(tw_registry.demos[i].plugin, host->plugin) == 0) {
+            tw_log_warn("second demo data generator refused", "plugin=%s",
+                        host->plugin);
+            return TW_ERR_CONFLICT;
+        }
+    }
+
+    tw_demo_gen_t gen = {NULL, fn};
+    tw_demo_gen_t *all = NULL;
+    if (tw_registry_copy(&gen.plugin, host->plugin)) {
+        all = tw_array_grow(tw_registry.demos, tw_registry.demo_count,
+                            sizeof *all);
+    }
+    if (all == NULL) {
+        tw_registry_free_text(gen.plugin);
+        return TW_ERR_NOMEM;
+    }
+    tw_registry.demos = all;
+    all[tw_registry.demo_count++] = gen;
+    return TW_OK;
+}
+
+
+size_t
+tw_registry_demo_count(void)
+{
+    return tw_registry.demo_count;
+}
+
+
+const tw_demo_gen_t *
+tw_registry_demo(size_t i)
+{
+    return i < tw_registry.demo_count ? &tw_registry.demos[i] : NULL;
+}
+
+
 void
 tw_registry_clear(void)
 {
@@ -426,6 +477,11 @@ tw_registry_clear(void)
         tw_registry_command_free(&tw_registry.commands[i]);
     }
     free(tw_registry.commands);
+
+    for (size_t i = 0; i < tw_registry.demo_count; i++) {
+        tw_registry_free_text(tw_registry.demos[i].plugin);
+    }
+    free(tw_registry.demos);
 
     memset(&tw_registry, 0, sizeof tw_registry);
     tw_permissions_clear();

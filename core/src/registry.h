@@ -71,6 +71,15 @@ size_t tw_registry_command_count(void);
 const tw_command_t *tw_registry_command(size_t i);
 const tw_command_t *tw_registry_command_find(const char *name);
 
+typedef struct tw_demo_gen {
+    const char *plugin;
+    tw_demo_fn fn;
+} tw_demo_gen_t;
+
+/* Demo data generators, in plugin start order. */
+size_t tw_registry_demo_count(void);
+const tw_demo_gen_t *tw_registry_demo(size_t i);
+
 /* True when `role` holds `permission` ("admin" holds all). */
 bool tw_registry_role_holds(const char *role, const char *permission);
 

@@ -57,6 +57,7 @@ cat_init(tw_host_t *host, char *err, size_t err_size)
         {"vehicle routes", cat_vehicles_register},
         {"import command", cat_imports_register},
         {"catalog.v1 service", cat_service_register},
+        {"demo data generator", cat_demo_register},
     };
 
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

@@ -139,6 +139,7 @@ tw_rc_t cat_dealers_register(tw_host_t *host);
 tw_rc_t cat_vehicles_register(tw_host_t *host);
 tw_rc_t cat_imports_register(tw_host_t *host);
 tw_rc_t cat_service_register(tw_host_t *host);
+tw_rc_t cat_demo_register(tw_host_t *host);
 
 /* The field tables the imports share with the routes. */
 extern const cat_entity_t cat_product_entity;

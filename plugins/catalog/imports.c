@@ -23,7 +23,6 @@
 
 #define CAT_CSV_MAX_CELLS 16
 #define CAT_ERR_SIZE 512
-#define CAT_COPY_CHUNK 65536
 
 /* One kind of import: its columns and the SQL that loads it.  The
  * temporary table cat_import holds the line number, then one column per
@@ -500,33 +499,14 @@ cat_import_parse(cat_import_t *imp, char *data, size_t len)
 static tw_rc_t
 cat_import_copy(tw_db_t *db, cat_import_t *imp)
 {
-    PGconn *conn = tw_db_conn(db);
-    PGresult *res = PQexec(conn, "COPY cat_import FROM STDIN");
-    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+    tw_rc_t rc = tw_db_copy(db, "COPY cat_import FROM STDIN", imp->copy,
+                            imp->copy_len);
 
-    PQclear(res);
-    for (size_t at = 0; ok && at < imp->copy_len; at += CAT_COPY_CHUNK) {
-        size_t n = imp->copy_len - at;
-
-        n = n < CAT_COPY_CHUNK ? n : CAT_COPY_CHUNK;
-        ok = PQputCopyData(conn, imp->copy + at, (int) n) == 1;
-    }
-    if (PQputCopyEnd(conn, ok ? NULL : "import aborted") != 1) {
-        ok = false;
-    }
-
-    /* drain every result so the connection is usable again */
-    while ((res = PQgetResult(conn)) != NULL) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            ok = false;
-        }
-        PQclear(res);
-    }
-    if (!ok) {
+    if (rc != TW_OK) {
         snprintf(imp->err, sizeof imp->err, "%s: copy failed: %s", imp->path,
-                 PQerrorMessage(conn));
+                 tw_db_message(db));
     }
-    return ok ? TW_OK : TW_ERR_INTERNAL;
+    return rc;
 }
 
 

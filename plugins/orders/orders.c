@@ -124,6 +124,9 @@ ord_init(tw_host_t *host, char *err, size_t err_size)
     if (rc == TW_OK) {
         rc = ord_register_routes(host);
     }
+    if (rc == TW_OK) {
+        rc = ord_demo_register(host);
+    }
     if (rc != TW_OK) {
         snprintf(err, err_size, "registration failed (result %d)", (int) rc);
     }

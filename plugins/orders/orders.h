@@ -47,6 +47,7 @@ const cat_service_t *ord_catalog(void);
 
 /* Registration (orders.c calls them during init). */
 tw_rc_t ord_schema_register(tw_host_t *host);
+tw_rc_t ord_demo_register(tw_host_t *host);
 tw_rc_t ord_review_hook_register(tw_host_t *host);
 
 /* Route handlers. */

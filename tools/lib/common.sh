@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# common.sh - shell functions shared by tools/pg, tools/demo and tools/test:
-# system packages, the service user, builds and the PostgreSQL helpers.
+# common.sh - shell functions shared by tools/pg, tools/demo, tools/bench
+# and tools/test: system packages, the service user, builds, INI values
+# and the PostgreSQL helpers.
 #
 # Sourced, never run.  The caller sets `set -euo pipefail` and TW_ROOT (the
 # repository root) first.  Messages go to stderr prefixed "tradewind:";
@@ -137,4 +138,51 @@ tw_psql()
 
     "$TW_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U "$TW_PG_USER" \
         -d "$db" "$@"
+}
+
+
+# tw_ini_value FILE SECTION KEY: a value of the INI file, or nothing.
+tw_ini_value()
+{
+    awk -v section="$2" -v key="$3" '
+        /^[ \t]*\[/ {
+            name = $0
+            gsub(/^[ \t]*\[[ \t]*|[ \t]*\].*$/, "", name)
+            inside = (name == section)
+            next
+        }
+        inside && $0 ~ "^[ \t]*" key "[ \t]*[=:]" {
+            sub(/^[^=:]*[=:][ \t]*/, "")
+            sub(/[ \t]+;.*$/, "")
+            sub(/[ \t\r]+$/, "")
+            print
+            exit
+        }' "$1"
+}
+
+
+# The cluster folder of tools/demo and tools/bench: var/pg, or, when the
+# `tradewind` user cannot reach the repository (a clone under /root), a
+# folder in /var/lib/tradewind that var/pg links to.
+tw_cluster_dir()
+{
+    local link=$TW_ROOT/var/pg target
+
+    mkdir -p "$TW_ROOT/var"
+    if [[ -L $link ]] || ! tw_is_root \
+            || tw_as_pg_user test -x "$TW_ROOT/var"; then
+        printf '%s\n' "$link"
+        return 0
+    fi
+
+    if [[ -e $link ]]; then
+        tw_die "$link is out of reach of user $TW_PG_USER: move it away and run again"
+    fi
+
+    target=/var/lib/tradewind/$(printf '%s' "$TW_ROOT" | sha256sum | cut -c1-12)
+    mkdir -p "$target"
+    chmod 755 /var/lib/tradewind
+    ln -s "$target" "$link"
+    tw_say "user $TW_PG_USER cannot reach var/, so the cluster lives in $target (var/pg links to it)"
+    printf '%s\n' "$link"
 }

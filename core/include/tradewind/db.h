@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "tradewind/result.h"
 #include "tradewind/visibility.h"
@@ -47,6 +48,12 @@ TW_API const char *tw_db_message(const tw_db_t *db);
  * goes through tw_db_exec.  The pool keeps owning it: never close it.
  * NULL when `db` is NULL or not connected. */
 TW_API PGconn *tw_db_conn(tw_db_t *db);
+
+/* Runs `copy_sql` (a COPY ... FROM STDIN) and sends it `len` bytes of
+ * COPY text from `data`.  Fails like tw_db_exec: tw_db_rc(),
+ * tw_db_sqlstate() and tw_db_message() then describe why. */
+TW_API tw_rc_t tw_db_copy(tw_db_t *db, const char *copy_sql,
+                          const char *data, size_t len);
 
 /* Takes a connection from the pool, reconnecting if it was lost.
  * Returns NULL when the database cannot be reached. */
