@@ -4,7 +4,8 @@
  * of the order_review rule (including a rule that fails), manual
  * approval and rejection, cancellation giving back stock and credit,
  * wrong states, bad input creating nothing, branch isolation, lists with
- * filters and paging, and the history of an order.
+ * filters and paging, the history of an order, and a retried submission
+ * with the same Idempotency-Key creating one order.
  *
  * The server runs "catalog" and "orders" with [rules] dir pointing at a
  * folder this program writes: the shipped findings library and a default
@@ -12,7 +13,7 @@
  * D-HOLD, D-APPROVE and D-FAIL (which fails) and otherwise reviews as the
  * shipped default rule does.  Master data is set up once by an HQ admin;
  * each test uses its own dealers, so tests do not depend on each other's
- * orders, except the list test, which runs last but one.
+ * orders, except the list test, which runs after those it lists.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,6 +140,7 @@ tw_ord_master_data(const tw_ord_t *ord)
         {"D-FAIL", "A", 0, 100000000, true},
         {"D-LIST", "A", 0, 100000000, true},
         {"D-B", "B", 0, 100000000, true},
+        {"D-RETRY", "A", 0, 100000000, true},
     };
     for (size_t i = 0; i < sizeof dealers / sizeof dealers[0]; i++) {
         tw_ord_dealer(ord, dealers[i].code, dealers[i].branch,
@@ -704,6 +706,35 @@ tw_ord_lists(void **state)
 }
 
 
+/* A clerk whose answer was lost retries with the same Idempotency-Key:
+ * the same order comes back, and stock and credit are taken once. */
+static void
+tw_ord_idempotent_retry(void **state)
+{
+    tw_ord_t *ord = *state;
+    const char *key = "Idempotency-Key: order-retry-1\r\n";
+    char body[256];
+
+    snprintf(body, sizeof body,
+             "{\"dealer\":\"D-RETRY\",\"lines\":[{\"sku\":\"ODD-1\","
+             "\"qty\":4}],\"requested_date\":\"%s\"}", ord->date);
+    json_t *first = tw_test_call(&ord->srv, "POST", "/api/v1/orders",
+                                 ord->clerk, key, body, 201);
+    json_t *again = tw_test_call(&ord->srv, "POST", "/api/v1/orders",
+                                 ord->clerk, key, body, 201);
+
+    assert_string_equal(json_string_value(json_object_get(first, "status")),
+                        "approved");
+    assert_true(json_equal(first, again));
+    json_decref(first);
+    json_decref(again);
+    tw_test_db_expect(&ord->db, "SELECT count(*)::text FROM orders.orders "
+                      "WHERE dealer_code = $1", "D-RETRY", "1");
+    tw_ord_expect_open(ord, "D-RETRY", "80004");
+    tw_ord_expect_reserved(ord, "ODD-1", "4");
+}
+
+
 static void
 tw_ord_stop(void **state)
 {
@@ -724,6 +755,7 @@ main(void)
         cmocka_unit_test(tw_ord_rule_outcomes),
         cmocka_unit_test(tw_ord_bad_input_creates_nothing),
         cmocka_unit_test(tw_ord_lists),
+        cmocka_unit_test(tw_ord_idempotent_retry),
         cmocka_unit_test(tw_ord_stop),
     };
 
