@@ -155,18 +155,33 @@ cat_demo_range(cat_demo_t *demo, int64_t lo, int64_t hi)
 }
 
 
-/* Sends the text `out` collected with COPY `sql`, then frees it. */
+/* Writes row `i` of a COPY text to `out`. */
+typedef void (*cat_demo_row_fn)(cat_demo_t *demo, FILE *out, size_t i);
+
+
+/* Collects `count` rows written by `row` and sends them with COPY
+ * `sql`. */
 static tw_rc_t
-cat_demo_send(tw_db_t *db, const char *sql, FILE *out, char **text,
-              size_t *len)
+cat_demo_copy(tw_db_t *db, cat_demo_t *demo, const char *sql, size_t count,
+              cat_demo_row_fn row)
 {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    if (out == NULL) {
+        return TW_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        row(demo, out, i);
+    }
     if (fclose(out) != 0) {
-        free(*text);
+        free(text);
         return TW_ERR_NOMEM;
     }
 
-    tw_rc_t rc = tw_db_copy(db, sql, *text, *len);
-    free(*text);
+    tw_rc_t rc = tw_db_copy(db, sql, text, len);
+    free(text);
     return rc;
 }
 
@@ -199,19 +214,36 @@ cat_demo_product(cat_demo_t *demo, FILE *out, size_t i)
 static tw_rc_t
 cat_demo_products(tw_db_t *db, cat_demo_t *demo)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
+    return cat_demo_copy(db, demo, "COPY catalog.products (sku, name,"
+                         " category, volume_cl, weight_g, list_price_fen,"
+                         " floor_price_fen) FROM STDIN", CAT_DEMO_PRODUCTS,
+                         cat_demo_product);
+}
 
-    if (out == NULL) {
-        return TW_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < CAT_DEMO_PRODUCTS; i++) {
-        cat_demo_product(demo, out, i);
-    }
-    return cat_demo_send(db, "COPY catalog.products (sku, name, category,"
-                         " volume_cl, weight_g, list_price_fen,"
-                         " floor_price_fen) FROM STDIN", out, &text, &len);
+
+static void
+cat_demo_warehouse(cat_demo_t *demo, FILE *out, size_t w)
+{
+    (void) demo;
+
+    fprintf(out, "%s\t%s\t%s\n", cat_demo_warehouses[w].code,
+            cat_demo_warehouses[w].name, cat_demo_warehouses[w].region);
+}
+
+
+/* Row `k` is product k % CAT_DEMO_PRODUCTS at warehouse
+ * k / CAT_DEMO_PRODUCTS. */
+static void
+cat_demo_stock(cat_demo_t *demo, FILE *out, size_t k)
+{
+    size_t w = k / CAT_DEMO_PRODUCTS;
+    size_t i = k % CAT_DEMO_PRODUCTS;
+    const cat_demo_category_t *cat =
+        &cat_demo_categories[i % CAT_DEMO_CATEGORY_COUNT];
+
+    fprintf(out, "%s\t%s-%04zu\t%lld\n", cat_demo_warehouses[w].code,
+            cat->prefix, i + 1,
+            (long long) cat_demo_range(demo, 20, 200) * 50);
 }
 
 
@@ -219,34 +251,17 @@ cat_demo_products(tw_db_t *db, cat_demo_t *demo)
 static tw_rc_t
 cat_demo_warehouses_stock(tw_db_t *db, cat_demo_t *demo)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
+    tw_rc_t rc = cat_demo_copy(db, demo, "COPY catalog.warehouses (code,"
+                               " name, region) FROM STDIN",
+                               CAT_DEMO_WAREHOUSE_COUNT, cat_demo_warehouse);
 
-    if (out == NULL) {
-        return TW_ERR_NOMEM;
+    if (rc != TW_OK) {
+        return rc;
     }
-    for (size_t w = 0; w < CAT_DEMO_WAREHOUSE_COUNT; w++) {
-        fprintf(out, "%s\t%s\t%s\n", cat_demo_warehouses[w].code,
-                cat_demo_warehouses[w].name, cat_demo_warehouses[w].region);
-    }
-    tw_rc_t rc = cat_demo_send(db, "COPY catalog.warehouses (code, name,"
-                               " region) FROM STDIN", out, &text, &len);
-    if (rc != TW_OK || (out = open_memstream(&text, &len)) == NULL) {
-        return rc != TW_OK ? rc : TW_ERR_NOMEM;
-    }
-
-    for (size_t w = 0; w < CAT_DEMO_WAREHOUSE_COUNT; w++) {
-        for (size_t i = 0; i < CAT_DEMO_PRODUCTS; i++) {
-            const cat_demo_category_t *cat =
-                &cat_demo_categories[i % CAT_DEMO_CATEGORY_COUNT];
-            fprintf(out, "%s\t%s-%04zu\t%lld\n", cat_demo_warehouses[w].code,
-                    cat->prefix, i + 1,
-                    (long long) cat_demo_range(demo, 20, 200) * 50);
-        }
-    }
-    return cat_demo_send(db, "COPY catalog.stock (warehouse_code, sku,"
-                         " on_hand) FROM STDIN", out, &text, &len);
+    return cat_demo_copy(db, demo, "COPY catalog.stock (warehouse_code, sku,"
+                         " on_hand) FROM STDIN",
+                         CAT_DEMO_WAREHOUSE_COUNT * CAT_DEMO_PRODUCTS,
+                         cat_demo_stock);
 }
 
 
@@ -327,46 +342,35 @@ cat_demo_dealers(tw_db_t *db, cat_demo_t *demo)
         return rc;
     }
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    if (out == NULL) {
-        return TW_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < CAT_DEMO_DEALERS; i++) {
-        cat_demo_dealer(demo, out, i);
-    }
-    return cat_demo_send(db, "COPY catalog.dealers (code, name, branch_id,"
-                         " region, warehouse_code, discount_bp,"
-                         " credit_limit_fen) FROM STDIN", out, &text, &len);
+    return cat_demo_copy(db, demo, "COPY catalog.dealers (code, name,"
+                         " branch_id, region, warehouse_code, discount_bp,"
+                         " credit_limit_fen) FROM STDIN", CAT_DEMO_DEALERS,
+                         cat_demo_dealer);
+}
+
+
+static void
+cat_demo_vehicle(cat_demo_t *demo, FILE *out, size_t i)
+{
+    size_t n_trucks = sizeof cat_demo_trucks / sizeof cat_demo_trucks[0];
+    const cat_demo_warehouse_t *wh =
+        &cat_demo_warehouses[i % CAT_DEMO_WAREHOUSE_COUNT];
+    size_t t = (size_t) cat_demo_range(demo, 0, (int64_t) n_trucks - 1);
+
+    /* the index keeps plates unique; 1 m3 is 100,000 cl */
+    fprintf(out, "%s%03zu%02lld\t%s\t%lld\t%lld\n", wh->plate, i,
+            (long long) cat_demo_range(demo, 10, 99), wh->code,
+            (long long) cat_demo_trucks[t].m3 * 100000,
+            (long long) cat_demo_trucks[t].tonnes * 1000000);
 }
 
 
 static tw_rc_t
 cat_demo_vehicles(tw_db_t *db, cat_demo_t *demo)
 {
-    size_t n_trucks = sizeof cat_demo_trucks / sizeof cat_demo_trucks[0];
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-
-    if (out == NULL) {
-        return TW_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < CAT_DEMO_VEHICLES; i++) {
-        const cat_demo_warehouse_t *wh =
-            &cat_demo_warehouses[i % CAT_DEMO_WAREHOUSE_COUNT];
-        size_t t = (size_t) cat_demo_range(demo, 0, (int64_t) n_trucks - 1);
-
-        /* the index keeps plates unique; 1 m3 is 100,000 cl */
-        fprintf(out, "%s%03zu%02lld\t%s\t%lld\t%lld\n", wh->plate, i,
-                (long long) cat_demo_range(demo, 10, 99), wh->code,
-                (long long) cat_demo_trucks[t].m3 * 100000,
-                (long long) cat_demo_trucks[t].tonnes * 1000000);
-    }
-    return cat_demo_send(db, "COPY catalog.vehicles (plate, warehouse_code,"
-                         " capacity_cl, capacity_g) FROM STDIN", out, &text,
-                         &len);
+    return cat_demo_copy(db, demo, "COPY catalog.vehicles (plate,"
+                         " warehouse_code, capacity_cl, capacity_g) FROM"
+                         " STDIN", CAT_DEMO_VEHICLES, cat_demo_vehicle);
 }
 
 

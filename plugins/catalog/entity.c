@@ -38,6 +38,27 @@ cat_entity_missing(tw_req_t *req, const cat_entity_t *entity,
 }
 
 
+/* Runs `sql` for the row keyed `key`; replies and returns NULL on a
+ * database error or when no row comes back. */
+static PGresult *
+cat_entity_fetch(tw_req_t *req, const cat_entity_t *entity, const char *sql,
+                 int n_params, const char *const *params, const char *key)
+{
+    PGresult *res = tw_db_exec(tw_req_db(req), sql, n_params, params);
+
+    if (res == NULL) {
+        cat_reply_db_error(req);
+        return NULL;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        cat_entity_missing(req, entity, key);
+        return NULL;
+    }
+    return res;
+}
+
+
 static void
 cat_entity_create(tw_req_t *req, void *ctx)
 {
@@ -70,14 +91,9 @@ cat_entity_get(tw_req_t *req, void *ctx)
     const cat_entity_t *entity = ctx;
     const char *key = tw_req_param(req, entity->param);
 
-    PGresult *res = tw_db_exec(tw_req_db(req), entity->get_sql, 1, &key);
+    PGresult *res = cat_entity_fetch(req, entity, entity->get_sql, 1, &key,
+                                     key);
     if (res == NULL) {
-        cat_reply_db_error(req);
-        return;
-    }
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        cat_entity_missing(req, entity, key);
         return;
     }
     cat_reply_rows(req, 200, res, entity->columns, entity->n_columns, "");
@@ -105,15 +121,9 @@ cat_entity_update(tw_req_t *req, void *ctx)
         }
     }
 
-    PGresult *res = tw_db_exec(tw_req_db(req), entity->update_sql, n,
-                               params);
+    PGresult *res = cat_entity_fetch(req, entity, entity->update_sql, n,
+                                     params, key);
     if (res == NULL) {
-        cat_reply_db_error(req);
-        return;
-    }
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        cat_entity_missing(req, entity, key);
         return;
     }
     cat_audit_reply(req, 200, res, "update", entity->name, key,

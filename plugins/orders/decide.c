@@ -9,7 +9,6 @@
  * so two reviewers never decide the same order twice.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "orders.h"
 
@@ -52,26 +51,16 @@ ord_decide(tw_req_t *req, ord_order_t *order, bool comment_required,
 {
     static const char *const allowed[] = {"comment", NULL};
     const char *id = tw_req_param(req, "id");
-    char status[32];
 
     if (!ord_body_only(req, allowed)) {
         return;
     }
     const char *comment = ord_body_text(req, "comment", comment_required);
-    if (comment == NULL) {
+    if (comment == NULL || !ord_lock_in(req, id, order, "on_hold")) {
         return;
     }
 
-    tw_rc_t rc = ord_lock(req, id, order, status, sizeof status);
-    if (rc == TW_OK && strcmp(status, "on_hold") != 0) {
-        tw_reply_error(req, 409, "wrong_state",
-                       json_pack("{s:s}", "status", status),
-                       "order %s is %s, not on_hold", id, status);
-        return;
-    }
-    if (rc == TW_OK) {
-        rc = fn(req, order, comment);
-    }
+    tw_rc_t rc = fn(req, order, comment);
     if (rc == TW_OK) {
         ord_reply_order(req, 200, order->id);
     } else if (rc != TW_ERR_CONFLICT) { /* a conflict is answered */

@@ -115,22 +115,13 @@ ord_deliver_order(tw_req_t *req, ord_order_t *order)
     const char *id = tw_req_param(req, "id");
     const char *signed_by;
     const char *signed_at;
-    char status[32];
 
-    if (!ord_proof_args(req, &signed_by, &signed_at)) {
+    if (!ord_proof_args(req, &signed_by, &signed_at) ||
+        !ord_lock_in(req, id, order, "shipped")) {
         return;
     }
 
-    tw_rc_t rc = ord_lock(req, id, order, status, sizeof status);
-    if (rc == TW_OK && strcmp(status, "shipped") != 0) {
-        tw_reply_error(req, 409, "wrong_state",
-                       json_pack("{s:s}", "status", status),
-                       "order %s is %s, not shipped", id, status);
-        return;
-    }
-    if (rc == TW_OK) {
-        rc = ord_proof_store(req, order, signed_by, signed_at);
-    }
+    tw_rc_t rc = ord_proof_store(req, order, signed_by, signed_at);
     if (rc == TW_OK) {
         ord_reply_order(req, 200, order->id);
     } else {

@@ -425,19 +425,6 @@ ord_demo_month(ord_demo_t *demo, int back)
 }
 
 
-static tw_rc_t
-ord_demo_exec(tw_db_t *db, const char *sql)
-{
-    PGresult *res = tw_db_exec(db, sql, 0, NULL);
-
-    if (res == NULL) {
-        return tw_db_rc(db);
-    }
-    PQclear(res);
-    return TW_OK;
-}
-
-
 /* The sequences continue after the ids the history used. */
 static tw_rc_t
 ord_demo_sequences(tw_db_t *db)
@@ -452,7 +439,7 @@ ord_demo_sequences(tw_db_t *db)
 
     for (size_t i = 0; rc == TW_OK && i < sizeof steps / sizeof *steps;
          i++) {
-        rc = ord_demo_exec(db, steps[i]);
+        rc = ord_command(db, steps[i]);
     }
     return rc;
 }

@@ -83,10 +83,13 @@ tw_rc_t ord_transition(tw_req_t *req, int64_t id, const char *from,
                        const char *reason);
 tw_rc_t ord_lock(tw_req_t *req, const char *id, ord_order_t *order,
                  char *status, size_t status_size);
+bool ord_lock_in(tw_req_t *req, const char *id, ord_order_t *order,
+                 const char *expected); /* false: replied */
 tw_rc_t ord_commit_goods(tw_db_t *db, const ord_order_t *order,
                          char *reason, size_t reason_size,
                          const char **code);
 tw_rc_t ord_release_goods(tw_db_t *db, const ord_order_t *order);
+tw_rc_t ord_command(tw_db_t *db, const char *sql);
 
 /* review.c: the built-in checks and the rule, on a new order. */
 tw_rc_t ord_review(tw_req_t *req, ord_order_t *order);

@@ -147,7 +147,32 @@ ord_lock(tw_req_t *req, const char *id_text, ord_order_t *order,
 }
 
 
-static tw_rc_t
+/* Locks order `id` (ord_lock) and checks it is in `expected`.  Replies
+ * and returns false when it is not found, not there or in another state
+ * (409 wrong_state). */
+bool
+ord_lock_in(tw_req_t *req, const char *id, ord_order_t *order,
+            const char *expected)
+{
+    char status[32];
+    tw_rc_t rc = ord_lock(req, id, order, status, sizeof status);
+
+    if (rc != TW_OK) {
+        ord_reply_rc(req, rc, "order");
+        return false;
+    }
+    if (strcmp(status, expected) != 0) {
+        tw_reply_error(req, 409, "wrong_state",
+                       json_pack("{s:s}", "status", status),
+                       "order %s is %s, not %s", id, status, expected);
+        return false;
+    }
+    return true;
+}
+
+
+/* Runs one statement without parameters (savepoints, setval). */
+tw_rc_t
 ord_command(tw_db_t *db, const char *sql)
 {
     PGresult *res = tw_db_exec(db, sql, 0, NULL);

@@ -200,16 +200,12 @@ static int
 tw_ord_teardown(void **state)
 {
     tw_ord_t *ord = *state;
-    char command[128];
 
     if (ord == NULL) {
         return 0;
     }
     tw_test_finish(&ord->db, &ord->srv);
-    snprintf(command, sizeof command, "rm -rf '%s'", ord->dir);
-    if (ord->dir[0] != '\0' && system(command) != 0) {
-        fprintf(stderr, "cannot remove %s\n", ord->dir);
-    }
+    tw_test_remove_dir(ord->dir);
     free(ord->admin);
     free(ord->clerk);
     free(ord->reviewer);

@@ -107,18 +107,17 @@ static int
 tw_rh_teardown(void **state)
 {
     tw_rh_t *rh = *state;
-    char cmd[128];
 
     if (rh == NULL) {
         return 0;
     }
     tw_test_finish(&rh->db, &rh->srv);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", rh->dir);
+    int rc = tw_test_remove_dir(rh->dir);
     free(rh->admin);
     free(rh->analyst);
     free(rh->clerk);
     free(rh);
-    return system(cmd) == 0 ? 0 : -1;
+    return rc;
 }
 
 

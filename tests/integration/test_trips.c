@@ -158,16 +158,12 @@ static int
 tw_tr_teardown(void **state)
 {
     tw_tr_t *tr = *state;
-    char command[128];
 
     if (tr == NULL) {
         return 0;
     }
     tw_test_finish(&tr->db, &tr->srv);
-    snprintf(command, sizeof command, "rm -rf '%s'", tr->dir);
-    if (tr->dir[0] != '\0' && system(command) != 0) {
-        fprintf(stderr, "cannot remove %s\n", tr->dir);
-    }
+    tw_test_remove_dir(tr->dir);
     free(tr->admin);
     free(tr->clerk);
     free(tr->logistics);

@@ -173,6 +173,10 @@ char *tw_test_cli_expect(int status, int expected, char *output,
  * does, after creating the folders of <rel> that are missing. */
 void tw_test_save_file(const char *dir, const char *rel, const char *text);
 
+/* Removes the folder `dir` with what it holds (nothing when `dir` is
+ * empty); says so on stderr and returns -1 when that fails. */
+int tw_test_remove_dir(const char *dir);
+
 /* The SHA-256 of `text` as 64 lower-case hex digits and a NUL: the
  * content hash the rules engine reports for a script. */
 void tw_test_sha256_hex(const char *text, char hex[65]);

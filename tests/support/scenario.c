@@ -3,8 +3,8 @@
  * with a server on it (or only a configuration, for the command-line
  * tools), a request whose status must match, a run of `tradewind` whose
  * exit status must match, a user who must be able to log in, a value
- * read from the test database, a file written as an editor saves it,
- * a script's content hash.
+ * read from the test database, a file written as an editor saves it
+ * (and a scratch folder removed again), a script's content hash.
  *
  * Each fails the running test through cmocka instead of returning an
  * error, and releases what it holds before asserting, since a failed
@@ -220,6 +220,23 @@ tw_test_save_file(const char *dir, const char *rel, const char *text)
     assert_true(fputs(text, f) >= 0);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(rename(tmp, path), 0);
+}
+
+
+int
+tw_test_remove_dir(const char *dir)
+{
+    char command[600];
+
+    if (dir[0] == '\0') {
+        return 0;
+    }
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    if (system(command) != 0) {
+        fprintf(stderr, "cannot remove %s\n", dir);
+        return -1;
+    }
+    return 0;
 }
 
 
