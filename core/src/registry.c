@@ -233,6 +233,19 @@ tw_route_add(tw_host_t *host, const char *method, const char *pattern,
 }
 
 
+tw_rc_t
+tw_route_add_table(tw_host_t *host, const tw_route_spec_t *routes)
+{
+    tw_rc_t rc = TW_OK;
+
+    for (const tw_route_spec_t *r = routes; rc == TW_OK && r->method; r++) {
+        rc = tw_route_add(host, r->method, r->pattern, r->permission,
+                          r->handler, NULL);
+    }
+    return rc;
+}
+
+
 size_t
 tw_registry_route_count(void)
 {

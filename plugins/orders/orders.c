@@ -73,12 +73,7 @@ ord_register_permissions(tw_host_t *host)
 static tw_rc_t
 ord_register_routes(tw_host_t *host)
 {
-    static const struct {
-        const char *method;
-        const char *pattern;
-        const char *permission;
-        tw_handler_fn handler;
-    } routes[] = {
+    static const tw_route_spec_t routes[] = {
         {"POST", "/api/v1/orders", "orders.enter", ord_submit},
         {"GET", "/api/v1/orders", "orders.read", ord_list},
         {"GET", "/api/v1/orders/{id}", "orders.read", ord_show},
@@ -93,15 +88,10 @@ ord_register_routes(tw_host_t *host)
         {"GET", "/api/v1/trips/{id}", "orders.read", ord_trip_show},
         {"POST", "/api/v1/trips/{id}/dispatch", "orders.logistics",
          ord_trip_dispatch},
+        TW_ROUTE_SPEC_END,
     };
-    tw_rc_t rc = TW_OK;
 
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == TW_OK;
-         i++) {
-        rc = tw_route_add(host, routes[i].method, routes[i].pattern,
-                          routes[i].permission, routes[i].handler, NULL);
-    }
-    return rc;
+    return tw_route_add_table(host, routes);
 }
 
 

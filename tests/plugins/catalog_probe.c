@@ -163,18 +163,17 @@ cat_probe_vehicles(tw_req_t *req, void *ctx)
 static tw_rc_t
 cat_probe_init(tw_host_t *host, char *err, size_t err_size)
 {
-    static const struct {
-        const char *method;
-        const char *pattern;
-        tw_handler_fn handler;
-    } routes[] = {
-        {"POST", "/api/v1/catalog-probe/stock/{op}", cat_probe_stock},
-        {"POST", "/api/v1/catalog-probe/dealers/{code}/{op}",
+    static const tw_route_spec_t routes[] = {
+        {"POST", "/api/v1/catalog-probe/stock/{op}", TW_PERM_LOGIN,
+         cat_probe_stock},
+        {"POST", "/api/v1/catalog-probe/dealers/{code}/{op}", TW_PERM_LOGIN,
          cat_probe_dealer},
-        {"GET", "/api/v1/catalog-probe/products/{sku}", cat_probe_product},
-        {"GET", "/api/v1/catalog-probe/vehicles", cat_probe_vehicles},
+        {"GET", "/api/v1/catalog-probe/products/{sku}", TW_PERM_LOGIN,
+         cat_probe_product},
+        {"GET", "/api/v1/catalog-probe/vehicles", TW_PERM_LOGIN,
+         cat_probe_vehicles},
+        TW_ROUTE_SPEC_END,
     };
-    tw_rc_t rc = TW_OK;
 
     cat_probe_service = tw_service_find(CAT_SERVICE_NAME);
     if (cat_probe_service == NULL ||
@@ -182,12 +181,7 @@ cat_probe_init(tw_host_t *host, char *err, size_t err_size)
         snprintf(err, err_size, "the catalog.v1 service is missing or old");
         return TW_ERR_STATE;
     }
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == TW_OK;
-         i++) {
-        rc = tw_route_add(host, routes[i].method, routes[i].pattern,
-                          TW_PERM_LOGIN, routes[i].handler, NULL);
-    }
-    return rc;
+    return tw_route_add_table(host, routes);
 }
 
 

@@ -240,26 +240,16 @@ good_register_permissions(tw_host_t *host)
 static tw_rc_t
 good_register_routes(tw_host_t *host)
 {
-    static const struct {
-        const char *method;
-        const char *pattern;
-        const char *permission;
-        tw_handler_fn handler;
-    } routes[] = {
+    static const tw_route_spec_t routes[] = {
         {"POST", "/api/v1/notes", "good.notes.write", good_note_create},
         {"GET", "/api/v1/notes/{id}", "good.notes.read", good_note_get},
         {"GET", "/api/v1/notes", "good.notes.read", good_note_list},
         {"GET", "/api/v1/good/hello", TW_PERM_PUBLIC, good_hello},
         {"POST", "/api/v1/good/pings", TW_PERM_PUBLIC, good_ping},
+        TW_ROUTE_SPEC_END,
     };
-    tw_rc_t rc = TW_OK;
 
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == TW_OK;
-         i++) {
-        rc = tw_route_add(host, routes[i].method, routes[i].pattern,
-                          routes[i].permission, routes[i].handler, NULL);
-    }
-    return rc;
+    return tw_route_add_table(host, routes);
 }
 
 

@@ -213,6 +213,37 @@ tw_regtest_routes(void **state)
 }
 
 
+/* A table registers its routes in order and stops at the first
+ * failure, leaving the routes before it registered. */
+static void
+tw_regtest_route_table(void **state)
+{
+    static const tw_route_spec_t good[] = {
+        {"GET", "/api/v1/boxes", "boxes.read", tw_regtest_handler},
+        {"POST", "/api/v1/boxes", "boxes.write", tw_regtest_handler},
+        TW_ROUTE_SPEC_END,
+    };
+    static const tw_route_spec_t clash[] = {
+        {"GET", "/api/v1/crates", NULL, tw_regtest_handler},
+        {"GET", "/api/v1/boxes", NULL, tw_regtest_other_handler},
+        {"PUT", "/api/v1/crates", NULL, tw_regtest_handler},
+        TW_ROUTE_SPEC_END,
+    };
+    tw_host_t host;
+    (void) state;
+
+    tw_host_open(&host, "boxes", NULL, NULL);
+    assert_int_equal(tw_route_add_table(&host, good), TW_OK);
+    assert_int_equal(tw_route_add_table(&host, clash), TW_ERR_CONFLICT);
+    tw_host_close(&host);
+    assert_int_equal(tw_route_add_table(&host, good), TW_ERR_STATE);
+
+    assert_int_equal(tw_registry_route_count(), 3);
+    assert_string_equal(tw_registry_route(1)->permission, "boxes.write");
+    assert_string_equal(tw_registry_route(2)->pattern, "/api/v1/crates");
+}
+
+
 static void
 tw_regtest_migration_order(void **state)
 {
@@ -480,6 +511,7 @@ main(void)
         cmocka_unit_test_teardown(tw_regtest_copies_strings,
                                   tw_regtest_clear),
         cmocka_unit_test_teardown(tw_regtest_routes, tw_regtest_clear),
+        cmocka_unit_test_teardown(tw_regtest_route_table, tw_regtest_clear),
         cmocka_unit_test_teardown(tw_regtest_migration_order,
                                   tw_regtest_clear),
         cmocka_unit_test_teardown(tw_regtest_commands, tw_regtest_clear),

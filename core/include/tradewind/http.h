@@ -40,6 +40,23 @@ TW_API tw_rc_t tw_route_add(tw_host_t *host, const char *method,
                             const char *pattern, const char *permission,
                             tw_handler_fn handler, void *ctx);
 
+/* One route of a table given to tw_route_add_table(). */
+typedef struct tw_route_spec {
+    const char *method; /* NULL ends the table */
+    const char *pattern;
+    const char *permission;
+    tw_handler_fn handler;
+} tw_route_spec_t;
+
+/* The entry that ends a route table. */
+#define TW_ROUTE_SPEC_END {NULL, NULL, NULL, NULL}
+
+/* Registers every route of `routes` (ending with TW_ROUTE_SPEC_END) with
+ * a NULL ctx, as tw_route_add() does; stops at the first
+ * failure and returns it. */
+TW_API tw_rc_t tw_route_add_table(tw_host_t *host,
+                                  const tw_route_spec_t *routes);
+
 TW_API const char *tw_req_method(const tw_req_t *req);
 TW_API const char *tw_req_path(const tw_req_t *req);
 TW_API const char *tw_req_id(const tw_req_t *req);
