@@ -38,7 +38,8 @@
  *
  * After a script's top level has run, its globals are frozen: a call that
  * assigns a global fails, so no call leaves state behind for the next one
- * that the same pooled state runs.
+ * that the same pooled state runs.  rawset(_ENV, k, v) still gets past
+ * the freeze: only code written to do so can keep state that way.
  */
 #include <lauxlib.h>
 #include <lualib.h>
