@@ -27,6 +27,7 @@ tw_db_clear_error(tw_db_t *db)
     db->rc = TW_OK;
     db->sqlstate[0] = '\0';
     db->message[0] = '\0';
+    db->constraint[0] = '\0';
 }
 
 
@@ -69,6 +70,7 @@ tw_db_set_error(tw_db_t *db, const char *sqlstate, const char *message)
     db->message[len] = '\0';
 
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", sqlstate);
+    db->constraint[0] = '\0';
     db->rc = tw_db_rc_for(db->sqlstate, PQstatus(db->conn) != CONNECTION_OK);
 }
 
@@ -92,6 +94,12 @@ tw_db_record_failure(tw_db_t *db, const PGresult *res)
         message = PQresStatus(PQresultStatus(res));
     }
     tw_db_set_error(db, state != NULL ? state : "", message);
+
+    const char *constraint = res != NULL
+        ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (constraint != NULL) {
+        snprintf(db->constraint, sizeof db->constraint, "%s", constraint);
+    }
 }
 
 
@@ -151,6 +159,13 @@ const char *
 tw_db_sqlstate(const tw_db_t *db)
 {
     return db != NULL ? db->sqlstate : "";
+}
+
+
+const char *
+tw_db_constraint(const tw_db_t *db)
+{
+    return db != NULL ? db->constraint : "";
 }
 
 

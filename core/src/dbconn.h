@@ -24,6 +24,7 @@ struct tw_db {
     tw_rc_t rc;
     char sqlstate[6];
     char message[512];
+    char constraint[64]; /* the violated constraint's name, or "" */
 };
 
 /* Forgets the last failure, as a successful statement does. */

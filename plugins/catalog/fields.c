@@ -74,21 +74,13 @@ cat_reply_invalid(tw_req_t *req, const char *field, const char *fmt, ...)
 void
 cat_reply_db_error(tw_req_t *req)
 {
-    tw_db_t *db = tw_req_db(req);
-    const char *message = tw_db_message(db);
+    const char *name = tw_db_constraint(tw_req_db(req));
     size_t n = sizeof cat_constraints / sizeof cat_constraints[0];
-    char quoted[80];
 
-    /* only integrity violations (class 23) name one of our constraints */
-    if (strncmp(tw_db_sqlstate(db), "23", 2) != 0) {
-        tw_reply_db_error(req);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; name[0] != '\0' && i < n; i++) {
         const cat_constraint_t *c = &cat_constraints[i];
 
-        snprintf(quoted, sizeof quoted, "\"%s\"", c->name);
-        if (strstr(message, quoted) != NULL) {
+        if (strcmp(name, c->name) == 0) {
             tw_reply_error(req, c->status, c->code,
                            json_pack("{s:s}", "field", c->field), "%s",
                            c->message);

@@ -223,10 +223,14 @@ tw_dbtest_error_mapping(void **state)
     tw_dbtest_expect_failure(db, "INSERT INTO demo.plain VALUES (7, 'b', 1)",
                              TW_ERR_CONFLICT, "23505");
     assert_non_null(strstr(tw_db_message(db), "duplicate key"));
+    assert_string_equal(tw_db_constraint(db), "plain_pkey");
     tw_dbtest_expect_failure(db, "SELECT 'abc'::int", TW_ERR_INVALID, "22P02");
+    assert_string_equal(tw_db_constraint(db), "");
     tw_dbtest_expect_failure(db, "INSERT INTO demo.plain VALUES (8, 'c', -1)",
                              TW_ERR_INVALID, "23514");
+    assert_string_equal(tw_db_constraint(db), "plain_qty_check");
     tw_dbtest_expect_failure(db, "SELEC 1", TW_ERR_INTERNAL, "42601");
+    assert_string_equal(tw_db_constraint(db), "");
     tw_dbtest_expect_failure(db,
                              "DO $$BEGIN RAISE EXCEPTION 'x' USING "
                              "ERRCODE = '40P01'; END$$",

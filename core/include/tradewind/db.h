@@ -43,6 +43,10 @@ TW_API const char *tw_db_sqlstate(const tw_db_t *db);
 /* Server or connection message of the last failure ("" if none). */
 TW_API const char *tw_db_message(const tw_db_t *db);
 
+/* The name of the constraint the last failure violated (a check, unique,
+ * foreign key or not-null constraint); "" when none is named. */
+TW_API const char *tw_db_constraint(const tw_db_t *db);
+
 /* The libpq connection under `db`, for COPY only (PQputCopyData and
  * PQgetCopyData, which tw_db_exec cannot carry); every other statement
  * goes through tw_db_exec.  The pool keeps owning it: never close it.
